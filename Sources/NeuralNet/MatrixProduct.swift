@@ -1,0 +1,47 @@
+import COpenBLAS
+
+/// Matrix products through OpenBLAS's `cblas_sgemm` on row-major storage.
+public enum MatrixProduct {
+    /// `C = alpha · op(A) · op(B) + beta · C`, where `op` transposes when asked. `A` is stored as
+    /// `rowsA × columnsA` and `B` as `rowsB × columnsB`, both row-major and dense; `C` is
+    /// `op(A).rows × op(B).columns`. With `beta == 0`, C's old contents are ignored (BLAS semantics).
+    @inlinable
+    public static func multiply(
+        _ a: UnsafePointer<Float>, transposeA: Bool, rowsA: Int, columnsA: Int,
+        _ b: UnsafePointer<Float>, transposeB: Bool, rowsB: Int, columnsB: Int,
+        into c: UnsafeMutablePointer<Float>, alpha: Float = 1, beta: Float = 0
+    ) {
+        let m = transposeA ? columnsA : rowsA
+        let k = transposeA ? rowsA : columnsA
+        let n = transposeB ? rowsB : columnsB
+        precondition(k == (transposeB ? columnsB : rowsB), "matrix product: inner dimensions differ")
+        guard m > 0, n > 0, k > 0 else {
+            if m > 0 && n > 0 {
+                for i in 0..<(m * n) { c[i] = beta == 0 ? 0 : beta * c[i] }
+            }
+            return
+        }
+        cblas_sgemm(
+            CblasRowMajor,
+            transposeA ? CblasTrans : CblasNoTrans,
+            transposeB ? CblasTrans : CblasNoTrans,
+            blasint(m), blasint(n), blasint(k),
+            alpha, a, blasint(columnsA), b, blasint(columnsB),
+            beta, c, blasint(n))
+    }
+}
+
+/// What the linked BLAS library is and how it runs.
+public enum BLASInfo {
+    /// The kernel family OpenBLAS chose for this CPU, such as "Haswell" or "SkylakeX".
+    public static var coreName: String {
+        guard let name = openblas_get_corename() else { return "unknown" }
+        return String(cString: name)
+    }
+
+    public static var threadCount: Int { Int(openblas_get_num_threads()) }
+
+    public static func setThreadCount(_ count: Int) {
+        openblas_set_num_threads(Int32(count))
+    }
+}

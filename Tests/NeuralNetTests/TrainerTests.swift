@@ -1,0 +1,104 @@
+import XCTest
+@testable import NeuralNet
+
+/// A tiny in-memory source: `count` examples of `features` values and labels.
+struct ArraySource: ExampleSource {
+    var features: [Float]
+    var labelValues: [Int32]
+    var featureCount: Int
+    var classCount: Int
+    var count: Int { labelValues.count }
+
+    func gather(_ indices: UnsafeBufferPointer<Int>, features out: UnsafeMutablePointer<Float>,
+                labels: UnsafeMutablePointer<Int32>) {
+        for (row, example) in indices.enumerated() {
+            for f in 0..<featureCount { out[row * featureCount + f] = features[example * featureCount + f] }
+            labels[row] = labelValues[example]
+        }
+    }
+}
+
+/// Cycles through the examples in order.
+struct SequentialOrder: BatchOrder {
+    var count: Int
+    var batchSize: Int
+    var position = 0
+
+    mutating func nextBatch() -> ArraySlice<Int> {
+        if position + batchSize > count { position = 0 }
+        defer { position += batchSize }
+        return Array(position..<(position + batchSize))[...]
+    }
+}
+
+final class TrainerTests: XCTestCase {
+    /// XOR-like quadrants: a linear model can not learn them, one hidden ReLU layer can.
+    func quadrants(_ n: Int, seed: UInt64) -> ArraySource {
+        var generator = SeededGenerator(seed: seed)
+        var features: [Float] = []
+        var labels: [Int32] = []
+        for _ in 0..<n {
+            let x = Float(generator.nextDouble() * 2 - 1), y = Float(generator.nextDouble() * 2 - 1)
+            features += [x, y]
+            labels.append((x > 0) == (y > 0) ? 0 : 1)
+        }
+        return ArraySource(features: features, labelValues: labels, featureCount: 2, classCount: 2)
+    }
+
+    func trained(hidden: [LayerSpec], steps: Int, seed: UInt64 = 1) throws -> (Trainer, Evaluation) {
+        let data = quadrants(400, seed: 99)
+        var generator = SeededGenerator(seed: seed)
+        let network = Network(inputSize: 2, layers: hidden + [LayerSpec(units: 2, activation: .none)],
+                              initializer: .he, l2: 0, generator: &generator)
+        let trainer = Trainer(network: network, optimizer: Adam(learningRate: 0.02), batchSize: 40)
+        var order = SequentialOrder(count: data.count, batchSize: 40)
+        let before = trainer.network.evaluate(on: data)
+        XCTAssertLessThan(before.accuracy, 0.8, "an untrained network should not already solve the task")
+        try trainer.train(steps: steps, source: data, order: &order, logEvery: 50)
+        return (trainer, trainer.network.evaluate(on: data, chunkSize: 64))
+    }
+
+    func testHiddenReLULayerLearnsWhatALinearModelCannot() throws {
+        let (_, linear) = try trained(hidden: [], steps: 600)
+        let (trainer, deep) = try trained(hidden: [LayerSpec(units: 16, activation: .relu)], steps: 600)
+        XCTAssertLessThan(linear.accuracy, 0.75)
+        XCTAssertGreaterThan(deep.accuracy, 0.95)
+        XCTAssertEqual(deep.examples, 400)
+        XCTAssertEqual(trainer.optimizer.step, 600)
+    }
+
+    func testSameSeedGivesBitIdenticalWeights() throws {
+        let hidden = [LayerSpec(units: 8, activation: .relu)]
+        let (a, _) = try trained(hidden: hidden, steps: 50, seed: 4)
+        let (b, _) = try trained(hidden: hidden, steps: 50, seed: 4)
+        let (c, _) = try trained(hidden: hidden, steps: 50, seed: 5)
+        XCTAssertEqual(a.network, b.network)
+        XCTAssertNotEqual(a.network, c.network)
+    }
+
+    func testRecordsAndNonFiniteLossStopsAtItsStep() throws {
+        let data = quadrants(80, seed: 1)
+        var generator = SeededGenerator(seed: 1)
+        let network = Network(inputSize: 2, layers: [LayerSpec(units: 2, activation: .none)],
+                              initializer: .glorot, l2: 0.1, generator: &generator)
+        let trainer = Trainer(network: network, optimizer: SGD(learningRate: 0.1), batchSize: 20)
+        var order = SequentialOrder(count: 80, batchSize: 20)
+        var seen: [Int] = []
+        let records = try trainer.train(steps: 25, source: data, order: &order, logEvery: 10,
+                                        validation: data, evaluateEvery: 20) { seen.append($0.step) }
+        XCTAssertEqual(records.map(\.step), [1, 10, 20, 25])
+        XCTAssertEqual(seen, [1, 10, 20, 25])
+        XCTAssertNil(records[1].validationAccuracy)
+        XCTAssertNotNil(records[2].validationAccuracy)
+        XCTAssertNotNil(records[3].validationAccuracy)
+
+        let exploding = Trainer(network: network, optimizer: SGD(learningRate: 1e30), batchSize: 20)
+        var order2 = SequentialOrder(count: 80, batchSize: 20)
+        XCTAssertThrowsError(try exploding.train(steps: 100, source: data, order: &order2, logEvery: 10)) { error in
+            let nonFinite = error as? NonFiniteLossError
+            XCTAssertNotNil(nonFinite)
+            XCTAssertGreaterThan(nonFinite?.step ?? 0, 1)
+            XCTAssertLessThan(nonFinite?.step ?? 100, 100)
+        }
+    }
+}
