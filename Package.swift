@@ -47,6 +47,7 @@ let package = Package(
 
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "NeuralNet"]),
+        .testTarget(name: "LabBookCLITests", dependencies: ["labbook", "NeuralNet"]),
     ],
     swiftLanguageModes: [.v6]
 )

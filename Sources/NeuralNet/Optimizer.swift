@@ -23,3 +23,19 @@ extension Optimizer {
         if slots[slot].count != count { slots[slot] = Array(repeating: 0, count: count) }
     }
 }
+
+/// The optimizers by the names notebooks and the command line use.
+public enum OptimizerKind: String, CaseIterable, Sendable, Codable {
+    case sgd
+    case momentum
+    case adam
+
+    /// A fresh optimizer of this kind; `momentum` is used by `.momentum` only.
+    public func make(learningRate: Float, momentum: Float = 0.9) -> any Optimizer {
+        switch self {
+        case .sgd: SGD(learningRate: learningRate)
+        case .momentum: Momentum(learningRate: learningRate, momentum: momentum)
+        case .adam: Adam(learningRate: learningRate)
+        }
+    }
+}

@@ -1,0 +1,127 @@
+/// The pixel layout of image examples.
+public struct ImageShape: Sendable, Equatable, Codable {
+    public var channels: Int
+    public var height: Int
+    public var width: Int
+
+    public init(channels: Int, height: Int, width: Int) {
+        self.channels = channels
+        self.height = height
+        self.width = width
+    }
+
+    /// Features per image. Pixels are stored channel-major (all of channel 0, then channel 1, ...),
+    /// rows top to bottom: CIFAR-10's planar layout, and trivially MNIST's single channel.
+    public var featureCount: Int { channels * height * width }
+}
+
+/// Feature values as they are kept in memory: images as their raw bytes (a quarter of Float32's size),
+/// synthetic data as Float.
+public enum FeatureStorage: Sendable, Equatable {
+    case bytes([UInt8])
+    case floats([Float])
+
+    public var count: Int {
+        switch self {
+        case .bytes(let values): values.count
+        case .floats(let values): values.count
+        }
+    }
+
+    /// The value at a flat index, as Float (for statistics and tests; batches use `gather`).
+    public subscript(index: Int) -> Float {
+        switch self {
+        case .bytes(let values): Float(values[index])
+        case .floats(let values): values[index]
+        }
+    }
+
+    func slice(_ range: Range<Int>) -> FeatureStorage {
+        switch self {
+        case .bytes(let values): .bytes(Array(values[range]))
+        case .floats(let values): .floats(Array(values[range]))
+        }
+    }
+}
+
+/// Labelled examples of one split: `count` rows of `featureCount` features, and a label per row.
+public struct LabeledExamples: Sendable, Equatable {
+    public let features: FeatureStorage
+    public let labels: [UInt8]
+    public let featureCount: Int
+
+    public init(features: FeatureStorage, labels: [UInt8], featureCount: Int) {
+        precondition(features.count == labels.count * featureCount,
+                     "\(features.count) feature values for \(labels.count) examples of \(featureCount)")
+        self.features = features
+        self.labels = labels
+        self.featureCount = featureCount
+    }
+
+    public var count: Int { labels.count }
+
+    /// The examples in `range`, copied.
+    public func examples(_ range: Range<Int>) -> LabeledExamples {
+        LabeledExamples(
+            features: features.slice((range.lowerBound * featureCount)..<(range.upperBound * featureCount)),
+            labels: Array(labels[range]), featureCount: featureCount)
+    }
+
+    /// How many examples carry each label, for `classCount` classes.
+    public func classCounts(classCount: Int) -> [Int] {
+        var counts = Array(repeating: 0, count: classCount)
+        for label in labels where Int(label) < classCount { counts[Int(label)] += 1 }
+        return counts
+    }
+}
+
+/// A classification dataset: training and test examples, class names and (for images) their shape.
+public struct Dataset: Sendable, Equatable {
+    public var name: String
+    public var classNames: [String]
+    /// `nil` for data that are not images (the spiral).
+    public var imageShape: ImageShape?
+    public var train: LabeledExamples
+    public var test: LabeledExamples
+    /// Examples held out of `train` by `holdingOutValidation(_:)`.
+    public var validation: LabeledExamples?
+    /// The files the examples were read from, in reading order.
+    public var files: [String]
+
+    public init(
+        name: String, classNames: [String], imageShape: ImageShape?, train: LabeledExamples,
+        test: LabeledExamples, validation: LabeledExamples? = nil, files: [String] = []
+    ) {
+        self.name = name
+        self.classNames = classNames
+        self.imageShape = imageShape
+        self.train = train
+        self.test = test
+        self.validation = validation
+        self.files = files
+    }
+
+    public var featureCount: Int { train.featureCount }
+    public var classCount: Int { classNames.count }
+
+    /// Keeps only the first `limit` examples of the training and of the test split, for quick drafts.
+    public func limited(to limit: Int) -> Dataset {
+        precondition(limit > 0, "limit must be positive")
+        var copy = self
+        copy.train = train.examples(0..<min(limit, train.count))
+        copy.test = test.examples(0..<min(limit, test.count))
+        return copy
+    }
+
+    /// Moves the last `count` training examples into a validation split.
+    public func holdingOutValidation(_ count: Int) throws -> Dataset {
+        guard count > 0, count < train.count else {
+            throw DatasetError(path: name, "a validation split of \(count) needs 1 to \(train.count - 1) "
+                               + "of the \(train.count) training examples")
+        }
+        var copy = self
+        copy.train = train.examples(0..<(train.count - count))
+        copy.validation = train.examples((train.count - count)..<train.count)
+        return copy
+    }
+}

@@ -1,0 +1,18 @@
+/// The datasets LabBook can load, by the names notebooks and the command line use.
+public enum DatasetKind: String, CaseIterable, Sendable, Codable {
+    case cifar10
+    case cifar10Python = "cifar10-python"
+    case mnist
+    case fashionMNIST = "fashion-mnist"
+    case spiral
+
+    /// Loads the dataset from `path` (a folder; ignored by the spiral, which `seed` generates).
+    public func load(path: String, seed: UInt64 = 0) throws -> Dataset {
+        switch self {
+        case .cifar10: try CIFAR10Binary.load(directory: path)
+        case .spiral: Spiral.make(classes: 3, pointsPerClass: 100, noise: 0.2, seed: seed)
+        case .cifar10Python, .mnist, .fashionMNIST:
+            throw DatasetError(path: path, "the \(rawValue) loader is not available yet")
+        }
+    }
+}

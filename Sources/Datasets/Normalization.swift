@@ -1,0 +1,142 @@
+import NeuralNet
+
+/// How raw feature values become the network's inputs. Statistics come from the training split only,
+/// and are applied as each batch is gathered, so the examples themselves stay in their raw form.
+public enum Normalization: String, CaseIterable, Sendable, Codable {
+    /// Raw values as Float (0...255 for images).
+    case none
+    /// Divided by 255, into [0, 1].
+    case scale
+    /// The mean training image subtracted from raw 0...255 values, pixel by pixel: the tutorial's
+    /// `x -= np.mean(x_train, axis=0)`.
+    case meanImage = "mean-image"
+    /// Each channel shifted to mean 0 and scaled to standard deviation 1 over the training split.
+    case standardize
+}
+
+/// A fitted normalization: every feature `f` becomes `(x - offset[f]) * multiplier[f]`.
+///
+/// One affine form covers all four kinds, so gathering a batch is a single loop whatever the kind.
+public struct Normalizer: Sendable, Equatable {
+    public let kind: Normalization
+    public let offset: [Float]
+    public let multiplier: [Float]
+
+    /// Fits `kind` on `examples` (the training split). `channels` groups features for `standardize`
+    /// (channel-major layout); non-image data count every feature as its own channel.
+    public init(_ kind: Normalization, fittedOn examples: LabeledExamples, channels: Int?) {
+        let features = examples.featureCount
+        self.kind = kind
+        switch kind {
+        case .none:
+            offset = Array(repeating: 0, count: features)
+            multiplier = Array(repeating: 1, count: features)
+        case .scale:
+            offset = Array(repeating: 0, count: features)
+            multiplier = Array(repeating: 1 / 255, count: features)
+        case .meanImage:
+            offset = Self.featureMeans(examples).map { Float($0) }
+            multiplier = Array(repeating: 1, count: features)
+        case .standardize:
+            let channelCount = channels ?? features
+            let perChannel = features / channelCount
+            let means = Self.featureMeans(examples)
+            let squares = Self.featureMeans(examples, squared: true)
+            var offsets: [Float] = []
+            var multipliers: [Float] = []
+            for channel in 0..<channelCount {
+                let range = (channel * perChannel)..<((channel + 1) * perChannel)
+                let mean = means[range].reduce(0, +) / Double(perChannel)
+                let meanSquare = squares[range].reduce(0, +) / Double(perChannel)
+                let deviation = max(meanSquare - mean * mean, 0).squareRoot()
+                offsets += Array(repeating: Float(mean), count: perChannel)
+                multipliers += Array(repeating: deviation > 0 ? Float(1 / deviation) : 1, count: perChannel)
+            }
+            offset = offsets
+            multiplier = multipliers
+        }
+    }
+
+    /// The mean of each feature (or of its square) over all examples, summed in example order in Double.
+    static func featureMeans(_ examples: LabeledExamples, squared: Bool = false) -> [Double] {
+        let features = examples.featureCount
+        var sums = [Double](repeating: 0, count: features)
+        guard examples.count > 0 else { return sums }
+        sums.withUnsafeMutableBufferPointer { sums in
+            switch examples.features {
+            case .bytes(let values):
+                values.withUnsafeBufferPointer { values in
+                    // Integer sums are exact and order-free; 2^63 / 255² leaves room for any dataset.
+                    var integerSums = [Int](repeating: 0, count: features)
+                    for example in 0..<examples.count {
+                        let row = values.baseAddress! + example * features
+                        for f in 0..<features {
+                            let v = Int(row[f])
+                            integerSums[f] += squared ? v * v : v
+                        }
+                    }
+                    for f in 0..<features { sums[f] = Double(integerSums[f]) }
+                }
+            case .floats(let values):
+                for example in 0..<examples.count {
+                    for f in 0..<features {
+                        let v = Double(values[example * features + f])
+                        sums[f] += squared ? v * v : v
+                    }
+                }
+            }
+            for f in 0..<features { sums[f] /= Double(examples.count) }
+        }
+        return sums
+    }
+
+    /// Writes examples `indices` of `examples`, normalized, as rows of `features`, and their labels.
+    public func gather(
+        _ indices: UnsafeBufferPointer<Int>, from examples: LabeledExamples,
+        features: UnsafeMutablePointer<Float>, labels: UnsafeMutablePointer<Int32>
+    ) {
+        let width = examples.featureCount
+        offset.withUnsafeBufferPointer { offset in
+            multiplier.withUnsafeBufferPointer { multiplier in
+                let offset = offset.baseAddress!, multiplier = multiplier.baseAddress!
+                for (row, example) in indices.enumerated() {
+                    labels[row] = Int32(examples.labels[example])
+                    let target = features + row * width
+                    switch examples.features {
+                    case .bytes(let values):
+                        values.withUnsafeBufferPointer { values in
+                            let source = values.baseAddress! + example * width
+                            for f in 0..<width { target[f] = (Float(source[f]) - offset[f]) * multiplier[f] }
+                        }
+                    case .floats(let values):
+                        values.withUnsafeBufferPointer { values in
+                            let source = values.baseAddress! + example * width
+                            for f in 0..<width { target[f] = (source[f] - offset[f]) * multiplier[f] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// One split of a dataset as a network reads it: raw examples plus the fitted normalizer.
+public struct NormalizedExamples: ExampleSource, Sendable {
+    public let examples: LabeledExamples
+    public let normalizer: Normalizer
+    public let classCount: Int
+
+    public init(_ examples: LabeledExamples, normalizer: Normalizer, classCount: Int) {
+        self.examples = examples
+        self.normalizer = normalizer
+        self.classCount = classCount
+    }
+
+    public var count: Int { examples.count }
+    public var featureCount: Int { examples.featureCount }
+
+    public func gather(_ indices: UnsafeBufferPointer<Int>, features: UnsafeMutablePointer<Float>,
+                       labels: UnsafeMutablePointer<Int32>) {
+        normalizer.gather(indices, from: examples, features: features, labels: labels)
+    }
+}

@@ -1,0 +1,38 @@
+import ArgumentParser
+import Foundation
+
+/// The `labbook` command: runs neural-network notebooks and the reference tutorial.
+@main
+struct LabBook: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "labbook",
+        abstract: "Reproducible notebooks for neural-network tutorials.",
+        version: version,
+        subcommands: [Tutorial.self]
+    )
+
+    /// Runs the command with LabBook's exit statuses: 0 for success, 1 for an error in the user's
+    /// notebook or data (reported by the command itself), 2 for a usage error.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success || error is ExitCode {
+                exit(withError: error)
+            }
+            // ArgumentParser reports usage errors as EX_USAGE (64); LabBook's contract is 2.
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            Foundation.exit(code == .validationFailure ? 2 : code.rawValue)
+        }
+    }
+}
+
+/// Prints an error the way compilers do and exits with status 1.
+func fail(_ message: String) -> ExitCode {
+    FileHandle.standardError.write(Data("labbook: error: \(message)\n".utf8))
+    return ExitCode(1)
+}

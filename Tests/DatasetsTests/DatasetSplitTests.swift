@@ -1,0 +1,39 @@
+import XCTest
+@testable import Datasets
+
+final class DatasetSplitTests: XCTestCase {
+    func testSpiralIsDeterministicAndShaped() {
+        let spiral = Spiral.make(classes: 3, pointsPerClass: 50, noise: 0.2, seed: 1)
+        XCTAssertEqual(spiral.train.count, 150)
+        XCTAssertEqual(spiral.test.count, 150)
+        XCTAssertEqual(spiral.featureCount, 2)
+        XCTAssertEqual(spiral.train.classCounts(classCount: 3), [50, 50, 50])
+        XCTAssertEqual(spiral, Spiral.make(classes: 3, pointsPerClass: 50, noise: 0.2, seed: 1))
+        XCTAssertNotEqual(spiral.train, Spiral.make(classes: 3, pointsPerClass: 50, noise: 0.2, seed: 2).train)
+        XCTAssertNotEqual(spiral.train, spiral.test)
+        for i in 0..<150 {
+            let x = spiral.train.features[2 * i], y = spiral.train.features[2 * i + 1]
+            XCTAssertLessThanOrEqual((x * x + y * y).squareRoot(), 1.0001)
+        }
+    }
+
+    func testValidationHoldsOutTheLastTrainingExamples() throws {
+        let spiral = Spiral.make(classes: 2, pointsPerClass: 10, noise: 0, seed: 1)
+        let split = try spiral.holdingOutValidation(5)
+        XCTAssertEqual(split.train.count, 15)
+        XCTAssertEqual(split.validation?.count, 5)
+        XCTAssertEqual(split.validation?.labels, [1, 1, 1, 1, 1])
+        XCTAssertEqual(split.validation?.features[0], spiral.train.features[30])
+        XCTAssertThrowsError(try spiral.holdingOutValidation(20))
+        XCTAssertThrowsError(try spiral.holdingOutValidation(0))
+    }
+
+    func testLimitKeepsTheFirstExamplesOfEachSplit() {
+        let spiral = Spiral.make(classes: 2, pointsPerClass: 10, noise: 0, seed: 1)
+        let limited = spiral.limited(to: 4)
+        XCTAssertEqual(limited.train.count, 4)
+        XCTAssertEqual(limited.test.count, 4)
+        XCTAssertEqual(limited.train.labels, [0, 0, 0, 0])
+        XCTAssertEqual(spiral.limited(to: 100).train.count, 20)
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import XCTest
+
+/// What a run of the built `labbook` binary printed, and its exit status.
+struct CommandResult {
+    var status: Int32
+    var standardOutput: String
+    var standardError: String
+}
+
+/// Runs the `labbook` executable that SwiftPM built beside the test bundle.
+enum LabBookBinary {
+    static var url: URL {
+        // The executable is in the build products folder: the test bundle's folder on Linux, the
+        // folder around the .xctest bundle on macOS.
+        let bundle = Bundle(for: Marker.self).bundleURL
+        let products = bundle.pathExtension == "xctest" ? bundle.deletingLastPathComponent() : bundle
+        return products.appendingPathComponent("labbook")
+    }
+
+    private final class Marker {}
+
+    static func run(_ arguments: [String], in directory: URL? = nil) throws -> CommandResult {
+        let process = Process()
+        process.executableURL = url
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        // Files rather than pipes: a chatty run can not fill a pipe buffer and block.
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("labbook-run-\(UUID().uuidString)")
+        let outputURL = scratch.appendingPathExtension("out"), errorURL = scratch.appendingPathExtension("err")
+        try Data().write(to: outputURL)
+        try Data().write(to: errorURL)
+        defer {
+            try? FileManager.default.removeItem(at: outputURL)
+            try? FileManager.default.removeItem(at: errorURL)
+        }
+        process.standardOutput = try FileHandle(forWritingTo: outputURL)
+        process.standardError = try FileHandle(forWritingTo: errorURL)
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        return CommandResult(status: process.terminationStatus,
+                             standardOutput: try String(contentsOf: outputURL, encoding: .utf8),
+                             standardError: try String(contentsOf: errorURL, encoding: .utf8))
+    }
+}
+
+/// A fresh temporary folder, removed when the test ends.
+func makeTemporaryFolder(_ test: XCTestCase) throws -> URL {
+    let url = FileManager.default.temporaryDirectory
+        .appendingPathComponent("labbook-cli-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    test.addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+    return url
+}
