@@ -8,9 +8,11 @@ let package = Package(
         .executable(name: "labbook", targets: ["labbook"]),
         .library(name: "NeuralNet", targets: ["NeuralNet"]),
         .library(name: "Datasets", targets: ["Datasets"]),
+        .library(name: "Notebook", targets: ["Notebook"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // System libraries, each found through its Debian development package.
@@ -36,17 +38,30 @@ let package = Package(
             name: "Datasets",
             dependencies: ["NeuralNet", "CZlib"]
         ),
+        // The top-level templates/ folder, built into LabBook as resources.
+        .target(
+            name: "Templates",
+            path: "templates",
+            resources: [.copy("notebook.md")]
+        ),
+        .target(
+            name: "Notebook",
+            dependencies: ["NeuralNet", "Datasets", "CCmark", .product(name: "Yams", package: "Yams")]
+        ),
         .executableTarget(
             name: "labbook",
             dependencies: [
                 "NeuralNet",
                 "Datasets",
+                "Notebook",
+                "Templates",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "NeuralNet"]),
+        .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),
         .testTarget(name: "LabBookCLITests", dependencies: ["labbook", "NeuralNet"]),
     ],
     swiftLanguageModes: [.v6]

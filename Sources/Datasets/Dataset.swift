@@ -1,3 +1,5 @@
+import NeuralNet
+
 /// The pixel layout of image examples.
 public struct ImageShape: Sendable, Equatable, Codable {
     public var channels: Int
@@ -67,6 +69,16 @@ public struct LabeledExamples: Sendable, Equatable {
             labels: Array(labels[range]), featureCount: featureCount)
     }
 
+    /// The examples at `indices`, in that order, copied.
+    public func examples(at indices: [Int]) -> LabeledExamples {
+        let width = featureCount
+        let features: FeatureStorage = switch self.features {
+        case .bytes(let values): .bytes(indices.flatMap { values[($0 * width)..<(($0 + 1) * width)] })
+        case .floats(let values): .floats(indices.flatMap { values[($0 * width)..<(($0 + 1) * width)] })
+        }
+        return LabeledExamples(features: features, labels: indices.map { labels[$0] }, featureCount: width)
+    }
+
     /// How many examples carry each label, for `classCount` classes.
     public func classCounts(classCount: Int) -> [Int] {
         var counts = Array(repeating: 0, count: classCount)
@@ -113,15 +125,22 @@ public struct Dataset: Sendable, Equatable {
         return copy
     }
 
-    /// Moves the last `count` training examples into a validation split.
-    public func holdingOutValidation(_ count: Int) throws -> Dataset {
+    /// Moves `count` training examples, drawn at random with `seed` (as PyTorch's `random_split`
+    /// does), into a validation split. Both splits keep the examples' original order, so data stored
+    /// class by class still gives a validation split of every class.
+    public func holdingOutValidation(_ count: Int, seed: UInt64) throws -> Dataset {
         guard count > 0, count < train.count else {
             throw DatasetError(path: name, "a validation split of \(count) needs 1 to \(train.count - 1) "
                                + "of the \(train.count) training examples")
         }
+        var generator = SeededGenerator(seed: seed)
+        var order = Array(0..<train.count)
+        generator.shuffle(&order)
+        var heldOut = [Bool](repeating: false, count: train.count)
+        for index in order.prefix(count) { heldOut[index] = true }
         var copy = self
-        copy.train = train.examples(0..<(train.count - count))
-        copy.validation = train.examples((train.count - count)..<train.count)
+        copy.train = train.examples(at: (0..<train.count).filter { !heldOut[$0] })
+        copy.validation = train.examples(at: (0..<train.count).filter { heldOut[$0] })
         return copy
     }
 }

@@ -92,14 +92,15 @@ struct Tutorial: ParsableCommand {
         print("Network: \(network) (\(network.parameterCount) parameters); "
               + "BLAS core \(BLASInfo.coreName), \(BLASInfo.threadCount) threads")
 
-        let trainer = Trainer(network: network, optimizer: optimizer.make(learningRate: learningRate, momentum: momentum), batchSize: batchSize)
+        let trainer = Trainer(network: network, optimizer: optimizer.make(learningRate: learningRate, momentum: momentum),
+                              batchSize: batchSize)
         var order = EpochShuffledBatches(count: train.count, batchSize: batchSize, seed: seed &+ 1)
         let trainStart = Date()
         do {
-            try trainer.train(steps: maxSteps, source: train, order: &order, logEvery: logEvery) { record in
+            try trainer.train(steps: maxSteps, source: train, order: &order, logEvery: logEvery, onRecord: { record in
                 print("Step \(record.step): loss \(String(format: "%.4f", record.loss)), "
                       + "training accuracy \(String(format: "%.3f", record.trainAccuracy))")
-            }
+            })
         } catch let error as NonFiniteLossError {
             throw fail(error.description)
         }

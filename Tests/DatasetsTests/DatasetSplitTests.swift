@@ -17,15 +17,23 @@ final class DatasetSplitTests: XCTestCase {
         }
     }
 
-    func testValidationHoldsOutTheLastTrainingExamples() throws {
-        let spiral = Spiral.make(classes: 2, pointsPerClass: 10, noise: 0, seed: 1)
-        let split = try spiral.holdingOutValidation(5)
-        XCTAssertEqual(split.train.count, 15)
-        XCTAssertEqual(split.validation?.count, 5)
-        XCTAssertEqual(split.validation?.labels, [1, 1, 1, 1, 1])
-        XCTAssertEqual(split.validation?.features[0], spiral.train.features[30])
-        XCTAssertThrowsError(try spiral.holdingOutValidation(20))
-        XCTAssertThrowsError(try spiral.holdingOutValidation(0))
+    func testValidationHoldsOutASeededRandomSample() throws {
+        let spiral = Spiral.make(classes: 2, pointsPerClass: 50, noise: 0, seed: 1)
+        let split = try spiral.holdingOutValidation(20, seed: 7)
+        let validation = try XCTUnwrap(split.validation)
+        XCTAssertEqual(split.train.count, 80)
+        XCTAssertEqual(validation.count, 20)
+        // Drawn from both arms, not just the last examples of the file.
+        XCTAssertEqual(Set(validation.labels), [0, 1])
+        // Every example lands in exactly one split: the points (x, y) of both add up to the original.
+        func points(_ e: LabeledExamples) -> [[Float]] {
+            (0..<e.count).map { [e.features[2 * $0], e.features[2 * $0 + 1]] }
+        }
+        XCTAssertEqual(Set(points(split.train) + points(validation)), Set(points(spiral.train)))
+        XCTAssertEqual(try spiral.holdingOutValidation(20, seed: 7), split)
+        XCTAssertNotEqual(try spiral.holdingOutValidation(20, seed: 8).validation, validation)
+        XCTAssertThrowsError(try spiral.holdingOutValidation(100, seed: 1))
+        XCTAssertThrowsError(try spiral.holdingOutValidation(0, seed: 1))
     }
 
     func testLimitKeepsTheFirstExamplesOfEachSplit() {

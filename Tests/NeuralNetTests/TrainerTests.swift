@@ -85,7 +85,7 @@ final class TrainerTests: XCTestCase {
         var order = SequentialOrder(count: 80, batchSize: 20)
         var seen: [Int] = []
         let records = try trainer.train(steps: 25, source: data, order: &order, logEvery: 10,
-                                        validation: data, evaluateEvery: 20) { seen.append($0.step) }
+                                        validation: data, evaluateEvery: 20, onRecord: { seen.append($0.step) })
         XCTAssertEqual(records.map(\.step), [1, 10, 20, 25])
         XCTAssertEqual(seen, [1, 10, 20, 25])
         XCTAssertNil(records[1].validationAccuracy)

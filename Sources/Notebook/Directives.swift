@@ -1,0 +1,309 @@
+import Datasets
+import NeuralNet
+
+/// The directive names a notebook may use.
+public enum DirectiveKind: String, CaseIterable, Sendable, Codable {
+    case data, network, train, evaluate, plot, checkpoint, restore
+}
+
+/// A validated directive with every value typed and defaulted.
+public enum Directive: Sendable, Equatable {
+    case data(DataDirective)
+    case network(NetworkDirective)
+    case train(TrainDirective)
+    case evaluate(EvaluateDirective)
+    case plot(PlotDirective)
+    case checkpoint(CheckpointDirective)
+    case restore(RestoreDirective)
+
+    public var kind: DirectiveKind {
+        switch self {
+        case .data: .data
+        case .network: .network
+        case .train: .train
+        case .evaluate: .evaluate
+        case .plot: .plot
+        case .checkpoint: .checkpoint
+        case .restore: .restore
+        }
+    }
+
+    /// Reads a directive of `kind` from its (parameter-substituted) body.
+    static func read(_ kind: DirectiveKind, body: YAMLNode?, location: SourceLocation) -> (Directive?, [Diagnostic]) {
+        var fields = DirectiveFields(body, directive: kind.rawValue, location: location, allowed: kind.keys)
+        let directive: Directive? = switch kind {
+        case .data: DataDirective(&fields).map(Directive.data)
+        case .network: NetworkDirective(&fields).map(Directive.network)
+        case .train: TrainDirective(&fields).map(Directive.train)
+        case .evaluate: EvaluateDirective(&fields).map(Directive.evaluate)
+        case .plot: PlotDirective(&fields).map(Directive.plot)
+        case .checkpoint: CheckpointDirective(&fields).map(Directive.checkpoint)
+        case .restore: RestoreDirective(&fields).map(Directive.restore)
+        }
+        return (fields.diagnostics.isEmpty ? directive : nil, fields.diagnostics)
+    }
+}
+
+extension DirectiveKind {
+    /// The keys each directive accepts.
+    public var keys: [String] {
+        switch self {
+        case .data: ["dataset", "path", "normalize", "validation", "limit", "classes", "points", "noise"]
+        case .network: ["layers", "init", "l2"]
+        case .train: ["steps", "batch_size", "optimizer", "learning_rate", "momentum", "log_every", "eval_every",
+                      "checkpoint_every"]
+        case .evaluate: ["split"]
+        case .plot: ["chart", "title", "scalars", "smoothing", "of", "layer", "count", "split"]
+        case .checkpoint: ["name"]
+        case .restore: ["path"]
+        }
+    }
+}
+
+/// `{data}`: which dataset to load and how to prepare it.
+public struct DataDirective: Sendable, Equatable {
+    public var dataset: DatasetKind
+    /// The dataset's folder as written (relative to the notebook); nil for the spiral.
+    public var path: String?
+    public var normalize: Normalization
+    /// Training examples held out for validation (0: none).
+    public var validation: Int
+    public var limit: Int?
+    public var spiral: SpiralOptions
+
+    public struct SpiralOptions: Sendable, Equatable {
+        public var classes = 3
+        public var points = 100
+        public var noise = 0.2
+    }
+
+    init?(_ fields: inout DirectiveFields) {
+        let dataset: DatasetKind? = fields.choice("dataset", required: true)
+        path = fields.string("path")
+        normalize = fields.choice("normalize") ?? .none
+        validation = fields.int("validation", in: 1...10_000_000) ?? 0
+        limit = fields.int("limit", in: 1...10_000_000)
+        spiral = SpiralOptions()
+        spiral.classes = fields.int("classes", in: 2...256) ?? spiral.classes
+        spiral.points = fields.int("points", in: 2...1_000_000) ?? spiral.points
+        spiral.noise = fields.float("noise", in: 0...10) ?? spiral.noise
+        guard let dataset else { return nil }
+        self.dataset = dataset
+        if dataset == .spiral {
+            if fields.has("path") { fields.report(fields.location(of: "path"), "the spiral is generated; it takes no 'path'") }
+        } else {
+            for key in ["classes", "points", "noise"] where fields.has(key) {
+                fields.report(fields.location(of: key), "'\(key)' applies only to the spiral dataset")
+            }
+            if path == nil && !fields.has("path") {
+                fields.report(fields.location, "{data} needs 'path', the folder holding \(dataset.rawValue)")
+            }
+        }
+    }
+
+    /// Examples, features and classes of the dataset before `limit` and `validation` are applied.
+    public var shape: (train: Int, test: Int, features: Int, classes: Int) {
+        switch dataset {
+        case .cifar10, .cifar10Python: (50_000, 10_000, 3072, 10)
+        case .mnist, .fashionMNIST: (60_000, 10_000, 784, 10)
+        case .spiral: (spiral.classes * spiral.points, spiral.classes * spiral.points, 2, spiral.classes)
+        }
+    }
+}
+
+/// `{network}`: dense layers on top of the data's features.
+public struct NetworkDirective: Sendable, Equatable {
+    public var layers: [LayerSpec]
+    /// Where each layer is written, for messages.
+    public var layerLocations: [SourceLocation]
+    public var initializer: Initializer
+    public var l2: Float
+
+    init?(_ fields: inout DirectiveFields) {
+        initializer = fields.choice("init") ?? .truncatedNormal
+        l2 = Float(fields.float("l2", in: 0...1e6) ?? 0)
+        layers = []
+        layerLocations = []
+        guard let node = fields.node("layers") else {
+            fields.report(fields.location, "{network} needs 'layers', a list such as '- dense: 120'")
+            return nil
+        }
+        guard case .sequence(let items, _) = node, !items.isEmpty else {
+            fields.report(node.location, "'layers' must be a list of layers such as '- dense: 120', not \(node.typeName)")
+            return nil
+        }
+        for (index, item) in items.enumerated() {
+            let isLast = index == items.count - 1
+            guard let layer = Self.readLayer(item, isLast: isLast, fields: &fields) else { continue }
+            layers.append(layer)
+            layerLocations.append(item.location)
+        }
+        guard layers.count == items.count else { return nil }
+    }
+
+    static func readLayer(_ item: YAMLNode, isLast: Bool, fields: inout DirectiveFields) -> LayerSpec? {
+        var layer = DirectiveFields(item, directive: "network", location: item.location, allowed: ["dense", "activation"])
+        defer { fields.absorb(layer) }
+        guard case .mapping = item else { return nil }
+        let units = layer.int("dense", required: true, in: 1...1_000_000)
+        let activation: Activation = layer.choice("activation") ?? (isLast ? .none : .relu)
+        return units.map { LayerSpec(units: $0, activation: activation) }
+    }
+}
+
+/// `{train}`: how many steps of which optimizer on which batches.
+public struct TrainDirective: Sendable, Equatable {
+    public var steps: Int
+    public var batchSize: Int
+    public var optimizer: OptimizerKind
+    public var learningRate: Float
+    public var momentum: Float
+    public var logEvery: Int
+    public var evalEvery: Int?
+    public var checkpointEvery: Int?
+    public var batchSizeLocation: SourceLocation
+    public var evalEveryLocation: SourceLocation
+
+    init?(_ fields: inout DirectiveFields) {
+        let steps = fields.int("steps", required: true, in: 1...100_000_000)
+        batchSize = fields.int("batch_size", in: 1...1_000_000) ?? 32
+        batchSizeLocation = fields.location(of: "batch_size")
+        optimizer = fields.choice("optimizer") ?? .sgd
+        learningRate = Float(fields.float("learning_rate", in: 0...1e6, excludingLowerBound: true)
+                             ?? (optimizer == .adam ? 0.001 : 0.01))
+        momentum = Float(fields.float("momentum", in: 0...0.999_999) ?? 0.9)
+        if fields.has("momentum") && optimizer != .momentum {
+            fields.report(fields.location(of: "momentum"), "'momentum' applies only to optimizer: momentum")
+        }
+        logEvery = fields.int("log_every", in: 1...100_000_000) ?? 100
+        evalEvery = fields.int("eval_every", in: 1...100_000_000)
+        evalEveryLocation = fields.location(of: "eval_every")
+        checkpointEvery = fields.int("checkpoint_every", in: 1...100_000_000)
+        guard let steps else { return nil }
+        self.steps = steps
+    }
+}
+
+/// Which examples an evaluation or a chart reads.
+public enum Split: String, CaseIterable, Sendable, Codable {
+    case test, validation, train
+}
+
+/// `{evaluate}`: accuracy and loss of the current network on a split.
+public struct EvaluateDirective: Sendable, Equatable {
+    public var split: Split
+    public var splitLocation: SourceLocation
+
+    init?(_ fields: inout DirectiveFields) {
+        split = fields.choice("split") ?? .test
+        splitLocation = fields.location(of: "split")
+    }
+}
+
+/// The charts `{plot}` can draw.
+public enum ChartKind: String, CaseIterable, Sendable, Codable {
+    /// Recorded scalars (loss, accuracies) against the training step.
+    case curves
+    /// Distributions over time (percentile bands against step) of logits, weights or activations.
+    case histograms
+    /// The last evaluation's confusion matrix.
+    case confusion
+    /// The first layer's weights as one image tile per hidden unit.
+    case weights
+    /// Sample predictions, misclassified examples marked.
+    case samples
+}
+
+/// What a histogram chart shows the distribution of.
+public enum HistogramSubject: String, CaseIterable, Sendable, Codable {
+    case logits, weights, activations
+}
+
+/// `{plot}`: one chart of what the run has recorded so far.
+public struct PlotDirective: Sendable, Equatable {
+    public var chart: ChartKind
+    public var title: String?
+    /// For curves: which recorded scalars (default: all of them).
+    public var scalars: [String]?
+    /// TensorBoard-style exponential smoothing of curves, 0 (none) to below 1.
+    public var smoothing: Double
+    public var subject: HistogramSubject
+    /// 1-based layer for weights and activations histograms.
+    public var layer: Int
+    /// How many tiles or samples.
+    public var count: Int
+    public var split: Split
+    public var location: SourceLocation
+
+    public static let scalarNames = ["loss", "train_accuracy", "validation_accuracy"]
+
+    init?(_ fields: inout DirectiveFields) {
+        let chart: ChartKind? = fields.choice("chart", required: true)
+        title = fields.string("title")
+        smoothing = fields.float("smoothing", in: 0...0.999) ?? 0.6
+        subject = fields.choice("of") ?? .logits
+        layer = fields.int("layer", in: 1...1000) ?? 1
+        count = fields.int("count", in: 1...1000) ?? 24
+        split = fields.choice("split") ?? .test
+        location = fields.location
+        scalars = nil
+        if let node = fields.node("scalars") {
+            scalars = Self.readScalars(node, fields: &fields)
+        }
+        guard let chart else { return nil }
+        self.chart = chart
+    }
+
+    static func readScalars(_ node: YAMLNode, fields: inout DirectiveFields) -> [String]? {
+        let items: [YAMLNode]
+        if case .sequence(let list, _) = node { items = list } else { items = [node] }
+        var names: [String] = []
+        for item in items {
+            let name: String? = if case .scalar(let value, _) = item { value.description } else { nil }
+            guard let name, scalarNames.contains(name) else {
+                fields.report(item.location, "'\(name ?? item.typeName)' is not a recorded scalar (choose from "
+                              + "\(scalarNames.joined(separator: ", ")))",
+                              suggestion: name.flatMap { Spelling.suggestion(for: $0, among: scalarNames) })
+                continue
+            }
+            names.append(name)
+        }
+        return names
+    }
+}
+
+/// `{checkpoint}`: saves the network under a file name inside the run folder.
+public struct CheckpointDirective: Sendable, Equatable {
+    public var name: String
+
+    init?(_ fields: inout DirectiveFields) {
+        guard let name = fields.string("name", required: true) else { return nil }
+        guard let safe = OutputName.fileName(name) else {
+            fields.report(fields.location(of: "name"), "checkpoint name '\(name)' must be a plain file name "
+                          + "(no folders, no '..'): checkpoints are written inside the run folder")
+            return nil
+        }
+        self.name = safe
+    }
+}
+
+/// `{restore}`: loads a checkpoint into the current network.
+public struct RestoreDirective: Sendable, Equatable {
+    /// As written: relative to the notebook's folder, or absolute.
+    public var path: String
+
+    init?(_ fields: inout DirectiveFields) {
+        guard let path = fields.string("path", required: true) else { return nil }
+        self.path = path
+    }
+}
+
+/// Output names from notebooks, kept inside the run folder.
+enum OutputName {
+    /// `name` with `.safetensors` added if missing, or nil if it is not a plain file name.
+    static func fileName(_ name: String) -> String? {
+        guard !name.contains("/"), !name.contains("\\"), !name.contains("\0"),
+              name != ".", name != "..", !name.hasPrefix("."), name.utf8.count <= 200 else { return nil }
+        return name.hasSuffix(".safetensors") ? name : name + ".safetensors"
+    }
+}

@@ -1,0 +1,98 @@
+/// A notebook parameter: declared with a default in the front matter's `params`, its type fixed by that
+/// default, and overridable from the command line with `-p name=value`.
+public struct Parameter: Sendable, Equatable {
+    public var name: String
+    public var value: ScalarValue
+    public var location: SourceLocation
+}
+
+/// A `-p` override that could not be applied: a usage error, not a notebook error.
+public struct ParameterOverrideError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var description: String
+}
+
+public enum ParameterOverrides {
+    /// Applies `NAME=VALUE` overrides to `parameters`, parsing each value as its parameter's type.
+    public static func apply(_ overrides: [String], to parameters: inout [Parameter]) throws(ParameterOverrideError) {
+        for override in overrides {
+            guard let equals = override.firstIndex(of: "="), equals != override.startIndex else {
+                throw ParameterOverrideError(description: "-p expects NAME=VALUE, got '\(override)'")
+            }
+            let name = String(override[..<equals])
+            let text = String(override[override.index(after: equals)...])
+            guard let index = parameters.firstIndex(where: { $0.name == name }) else {
+                let known = parameters.map(\.name)
+                let hint = Spelling.suggestion(for: name, among: known).map { "; did you mean '\($0)'?" }
+                    ?? (known.isEmpty ? "; the notebook declares no parameters"
+                        : "; declared: \(known.joined(separator: ", "))")
+                throw ParameterOverrideError(description: "-p \(name): the notebook has no parameter '\(name)'\(hint)")
+            }
+            guard let value = parse(text, as: parameters[index].value) else {
+                throw ParameterOverrideError(description:
+                    "-p \(name)=\(text): '\(name)' is \(parameters[index].value.typeName), and '\(text)' is not")
+            }
+            parameters[index].value = value
+        }
+    }
+
+    /// `text` read as the same type as `example`.
+    static func parse(_ text: String, as example: ScalarValue) -> ScalarValue? {
+        switch example {
+        case .int: Int(text).map(ScalarValue.int)
+        case .float: Double(text).flatMap { $0.isFinite ? ScalarValue.float($0) : nil }
+        case .bool: ["true": true, "false": false][text.lowercased()].map(ScalarValue.bool)
+        case .string: .string(text)
+        case .null: nil
+        }
+    }
+}
+
+/// Replaces `${name}` references in directive values with parameter values.
+struct ParameterSubstitution {
+    var parameters: [String: ScalarValue]
+
+    /// The node with every reference replaced. A value that is exactly `${name}` takes the parameter's
+    /// type; a reference inside longer text is spliced in as text. Unknown names are diagnosed.
+    func apply(_ node: YAMLNode, diagnostics: inout [Diagnostic]) -> YAMLNode {
+        switch node {
+        case .scalar(.string(let text), let location) where text.contains("${"):
+            return .scalar(substitute(text, at: location, diagnostics: &diagnostics), location)
+        case .scalar:
+            return node
+        case .sequence(let items, let location):
+            return .sequence(items.map { apply($0, diagnostics: &diagnostics) }, location)
+        case .mapping(let pairs, let location):
+            return .mapping(pairs.map { ($0.key, $0.keyLocation, apply($0.value, diagnostics: &diagnostics)) },
+                            location)
+        }
+    }
+
+    private func substitute(_ text: String, at location: SourceLocation,
+                            diagnostics: inout [Diagnostic]) -> ScalarValue {
+        var result = ""
+        var rest = Substring(text)
+        var whole: ScalarValue?
+        while let start = rest.range(of: "${") {
+            result += rest[..<start.lowerBound]
+            guard let end = rest[start.upperBound...].firstIndex(of: "}") else {
+                diagnostics.append(Diagnostic(location, "unterminated parameter reference in '\(text)'"))
+                return .string(text)
+            }
+            let name = String(rest[start.upperBound..<end])
+            let offset = text.utf8.distance(from: text.startIndex, to: start.lowerBound)
+            guard let value = parameters[name] else {
+                var at = location
+                if at.column > 0 { at.column += offset }
+                diagnostics.append(Diagnostic(at, "undeclared parameter '\(name)'",
+                                              suggestion: Spelling.suggestion(for: name, among: parameters.keys)))
+                return .string(text)
+            }
+            if start.lowerBound == text.startIndex && end == text.index(before: text.endIndex) {
+                whole = value
+            }
+            result += value.description
+            rest = rest[rest.index(after: end)...]
+        }
+        return whole ?? .string(result + rest)
+    }
+}

@@ -1,0 +1,196 @@
+import Datasets
+import NeuralNet
+
+/// Everything a run recorded, written as the run folder's `run.json`: the report is rendered from
+/// this alone, so it can be re-rendered (and tested) without training anything.
+public struct RunRecord: Codable, Sendable, Equatable {
+    public var notebook: String
+    public var title: String
+    public var description: String?
+    public var seed: UInt64
+    public var params: [String: ParameterValue]
+    /// ISO 8601, UTC.
+    public var started: String
+    public var seconds: Double
+    public var status: BlockStatus
+    public var labbookVersion: String
+    public var blas: BLASRecord
+    public var blocks: [BlockRecord]
+    /// The runtime error that stopped the run, if one did.
+    public var error: String?
+
+    public struct BLASRecord: Codable, Sendable, Equatable {
+        public var core: String
+        public var threads: Int
+    }
+}
+
+/// A parameter value as JSON writes it: a number, boolean or string.
+public enum ParameterValue: Codable, Sendable, Equatable {
+    case int(Int), float(Double), bool(Bool), string(String)
+
+    init(_ scalar: ScalarValue) {
+        switch scalar {
+        case .int(let v): self = .int(v)
+        case .float(let v): self = .float(v)
+        case .bool(let v): self = .bool(v)
+        case .string(let v): self = .string(v)
+        case .null: self = .string("")
+        }
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let v = try? container.decode(Bool.self) { self = .bool(v) }
+        else if let v = try? container.decode(Int.self) { self = .int(v) }
+        else if let v = try? container.decode(Double.self) { self = .float(v) }
+        else { self = .string(try container.decode(String.self)) }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .int(let v): try container.encode(v)
+        case .float(let v): try container.encode(v)
+        case .bool(let v): try container.encode(v)
+        case .string(let v): try container.encode(v)
+        }
+    }
+}
+
+public enum BlockStatus: String, Codable, Sendable {
+    case ok, failed, skipped, cached
+}
+
+/// One directive's outcome.
+public struct BlockRecord: Codable, Sendable, Equatable {
+    public var directive: DirectiveKind
+    public var line: Int
+    public var status: BlockStatus
+    public var seconds: Double
+    public var metrics: BlockMetrics?
+    public var error: String?
+
+    public init(directive: DirectiveKind, line: Int, status: BlockStatus, seconds: Double = 0,
+                metrics: BlockMetrics? = nil, error: String? = nil) {
+        self.directive = directive
+        self.line = line
+        self.status = status
+        self.seconds = seconds
+        self.metrics = metrics
+        self.error = error
+    }
+
+    enum CodingKeys: String, CodingKey { case directive, line, status, seconds, metrics, error }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        directive = try container.decode(DirectiveKind.self, forKey: .directive)
+        line = try container.decode(Int.self, forKey: .line)
+        status = try container.decode(BlockStatus.self, forKey: .status)
+        seconds = try container.decode(Double.self, forKey: .seconds)
+        error = try container.decodeIfPresent(String.self, forKey: .error)
+        guard container.contains(.metrics), try !container.decodeNil(forKey: .metrics) else {
+            metrics = nil
+            return
+        }
+        metrics = switch directive {
+        case .data: .data(try container.decode(DataMetrics.self, forKey: .metrics))
+        case .network: .network(try container.decode(NetworkMetrics.self, forKey: .metrics))
+        case .train: .train(try container.decode(TrainMetrics.self, forKey: .metrics))
+        case .evaluate: .evaluate(try container.decode(EvaluateMetrics.self, forKey: .metrics))
+        case .plot: .plot(try container.decode(PlotMetrics.self, forKey: .metrics))
+        case .checkpoint, .restore: .checkpoint(try container.decode(CheckpointMetrics.self, forKey: .metrics))
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(directive, forKey: .directive)
+        try container.encode(line, forKey: .line)
+        try container.encode(status, forKey: .status)
+        try container.encode(seconds, forKey: .seconds)
+        try container.encodeIfPresent(error, forKey: .error)
+        switch metrics {
+        case .data(let m): try container.encode(m, forKey: .metrics)
+        case .network(let m): try container.encode(m, forKey: .metrics)
+        case .train(let m): try container.encode(m, forKey: .metrics)
+        case .evaluate(let m): try container.encode(m, forKey: .metrics)
+        case .plot(let m): try container.encode(m, forKey: .metrics)
+        case .checkpoint(let m): try container.encode(m, forKey: .metrics)
+        case nil: break
+        }
+    }
+}
+
+public enum BlockMetrics: Sendable, Equatable {
+    case data(DataMetrics)
+    case network(NetworkMetrics)
+    case train(TrainMetrics)
+    case evaluate(EvaluateMetrics)
+    case plot(PlotMetrics)
+    case checkpoint(CheckpointMetrics)
+}
+
+public struct DataMetrics: Codable, Sendable, Equatable {
+    public var dataset: String
+    public var trainExamples: Int
+    public var validationExamples: Int
+    public var testExamples: Int
+    public var features: Int
+    public var imageShape: ImageShape?
+    public var classNames: [String]
+    /// Training examples per class.
+    public var classCounts: [Int]
+    public var normalize: String
+    public var files: [String]
+}
+
+public struct NetworkMetrics: Codable, Sendable, Equatable {
+    public struct Layer: Codable, Sendable, Equatable {
+        public var name: String
+        public var inputs: Int
+        public var outputs: Int
+        public var activation: String
+        public var parameters: Int
+    }
+
+    public var layers: [Layer]
+    public var parameters: Int
+    public var initializer: String
+    public var l2: Double
+}
+
+public struct TrainMetrics: Codable, Sendable, Equatable {
+    /// Steps this block ran.
+    public var steps: Int
+    /// The global step after the block (steps of earlier blocks and restored checkpoints included).
+    public var globalStep: Int
+    public var finalLoss: Double
+    public var optimizer: String
+    public var learningRate: Double
+    public var batchSize: Int
+    public var stepsPerSecond: Double
+    public var history: [TrainingRecord]
+}
+
+public struct EvaluateMetrics: Codable, Sendable, Equatable {
+    public var split: Split
+    public var accuracy: Double
+    public var loss: Double
+    public var examples: Int
+    public var classNames: [String]
+    public var perClassAccuracy: [Double]
+    /// `confusion[actual][predicted]`.
+    public var confusion: [[Int]]
+}
+
+public struct PlotMetrics: Codable, Sendable, Equatable {
+    public var chart: ChartKind
+    public var title: String
+}
+
+public struct CheckpointMetrics: Codable, Sendable, Equatable {
+    public var file: String
+    public var step: Int
+}

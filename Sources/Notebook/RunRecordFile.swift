@@ -1,0 +1,30 @@
+import Foundation
+
+/// Reads and writes `run.json`: snake_case keys, sorted, indented, so runs diff well.
+public enum RunRecordFile {
+    static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return encoder
+    }
+
+    public static func encode(_ record: RunRecord) throws -> Data {
+        try encoder().encode(record)
+    }
+
+    /// Writes through a temporary file renamed into place, so a reader never sees half a file.
+    public static func write(_ record: RunRecord, to url: URL) throws {
+        try encode(record).write(to: url, options: .atomic)
+    }
+
+    public static func read(from url: URL) throws -> RunRecord {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return try decoder.decode(RunRecord.self, from: Data(contentsOf: url))
+    }
+}

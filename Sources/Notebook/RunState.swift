@@ -1,0 +1,34 @@
+import Datasets
+import NeuralNet
+
+/// What the blocks executed so far have built: the one state every directive reads and extends.
+final class RunState {
+    var dataset: Dataset?
+    var normalizer: Normalizer?
+    var dataLine = 0
+    var network: Network?
+    var trainer: Trainer?
+    /// The training directive the trainer and batch order were made for; a later {train} with the
+    /// same batch size and optimizer settings continues them.
+    var trainingSettings: TrainDirective?
+    var batchOrder: EpochShuffledBatches?
+    var history: [TrainingRecord] = []
+    var lastEvaluation: (split: Split, evaluation: Evaluation)?
+
+    /// The global step: updates applied to the current network.
+    var globalStep: Int { trainer?.optimizer.step ?? restoredStep }
+    var restoredStep = 0
+
+    func examples(_ split: Split) -> NormalizedExamples? {
+        guard let dataset, let normalizer else { return nil }
+        let examples: LabeledExamples? = switch split {
+        case .train: dataset.train
+        case .validation: dataset.validation
+        case .test: dataset.test
+        }
+        return examples.map { NormalizedExamples($0, normalizer: normalizer, classCount: dataset.classCount) }
+    }
+
+    /// The network as trained so far (the trainer holds the live copy while there is one).
+    var currentNetwork: Network? { trainer?.network ?? network }
+}

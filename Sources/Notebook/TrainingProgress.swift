@@ -1,0 +1,78 @@
+import Foundation
+import NeuralNet
+
+/// Reports training progress on standard error: a redrawn progress bar (step/total, loss, steps per
+/// second, time left) when it is a terminal, one plain line per logged step otherwise.
+public final class TrainingProgress: @unchecked Sendable {
+    public enum Style: Sendable {
+        case silent, lines, bar
+    }
+
+    public let style: Style
+    private var total = 0
+    private var started = Date()
+    private var lastDraw = Date.distantPast
+    private var lastLoss: Double?
+    private var lastAccuracy: Double?
+
+    public init(style: Style) {
+        self.style = style
+    }
+
+    public static let silent = TrainingProgress(style: .silent)
+
+    /// A bar when standard error is a terminal, lines when it is a file or pipe; nothing when quiet.
+    public static func forStandardError(quiet: Bool) -> TrainingProgress {
+        TrainingProgress(style: quiet ? .silent : (isatty(STDERR_FILENO) != 0 ? .bar : .lines))
+    }
+
+    func start(steps: Int, firstStep: Int) {
+        total = steps
+        started = Date()
+        lastDraw = .distantPast
+        lastLoss = nil
+    }
+
+    func step(_ done: Int) {
+        guard style == .bar else { return }
+        let now = Date()
+        guard now.timeIntervalSince(lastDraw) >= 0.1 || done == total else { return }
+        lastDraw = now
+        draw(done: done, now: now)
+    }
+
+    func record(_ record: TrainingRecord) {
+        lastLoss = record.loss
+        lastAccuracy = record.trainAccuracy
+        guard style == .lines else { return }
+        var line = String(format: "step %d: loss %.4f, train accuracy %.3f", record.step, record.loss, record.trainAccuracy)
+        if let validation = record.validationAccuracy { line += String(format: ", validation accuracy %.3f", validation) }
+        write(line + "\n")
+    }
+
+    func finish() {
+        if style == .bar { write("\n") }
+    }
+
+    private func draw(done: Int, now: Date) {
+        let elapsed = now.timeIntervalSince(started)
+        let rate = elapsed > 0 ? Double(done) / elapsed : 0
+        let left = rate > 0 ? Double(total - done) / rate : 0
+        let width = 28
+        let filled = total > 0 ? width * done / total : 0
+        let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+        var text = "\r\(bar) \(done)/\(total)"
+        if let lastLoss { text += String(format: "  loss %.4f", lastLoss) }
+        text += String(format: "  %.0f steps/s  %@ left", rate, Self.duration(left))
+        write(text + "\u{1B}[K")
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        let whole = Int(seconds.rounded())
+        return whole >= 60 ? "\(whole / 60)m\(String(format: "%02d", whole % 60))s" : "\(whole)s"
+    }
+
+    private func write(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+}

@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import NeuralNet
+import Notebook
+
+/// `labbook run`: execute a notebook and write its run folder.
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a notebook and write its run folder (run.json, report, checkpoints).")
+
+    @Argument(help: "The notebook (a Markdown file).")
+    var notebook: String
+
+    @Option(name: .shortAndLong, help: "The run folder (default: runs/<notebook name>/).")
+    var output: String?
+
+    @Option(name: [.customShort("p"), .customLong("param")], help: "Override a parameter: NAME=VALUE (repeatable).")
+    var parameters: [String] = []
+
+    @Flag(help: "Execute every block, ignoring cached results.")
+    var noCache = false
+
+    @Flag(name: .shortAndLong, help: "Print nothing but errors.")
+    var quiet = false
+
+    func run() throws {
+        let plan = try NotebookLoading.plan(path: notebook, overrides: parameters)
+        let name = URL(fileURLWithPath: notebook).deletingPathExtension().lastPathComponent
+        let folder = URL(fileURLWithPath: output ?? "runs/\(name)")
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw fail("cannot create the run folder \(folder.path): \(error.localizedDescription)")
+        }
+        let runner = NotebookRunner(plan: plan, runFolder: folder,
+                                    progress: .forStandardError(quiet: quiet))
+        let record = runner.run()
+        let recordURL = folder.appendingPathComponent("run.json")
+        do {
+            try RunRecordFile.write(record, to: recordURL)
+        } catch {
+            throw fail("cannot write \(recordURL.path): \(error.localizedDescription)")
+        }
+        if let error = record.error {
+            printError(error)
+            throw ExitCode(1)
+        }
+        if !quiet {
+            print(summary(record))
+            print("Wrote \(recordURL.path)")
+        }
+    }
+
+    private func summary(_ record: RunRecord) -> String {
+        var parts = ["Ran \(record.notebook) in \(String(format: "%.2f", record.seconds)) s: \(record.blocks.count) blocks"]
+        for block in record.blocks {
+            if case .evaluate(let metrics) = block.metrics {
+                parts.append(String(format: "%@ accuracy %.4f (line %d)", metrics.split.rawValue, metrics.accuracy, block.line))
+            }
+        }
+        return parts.joined(separator: "; ")
+    }
+}

@@ -1,0 +1,68 @@
+import XCTest
+@testable import Notebook
+
+final class MarkdownParserTests: XCTestCase {
+    func parse(_ text: String) -> (NotebookSource?, [Diagnostic]) {
+        MarkdownParser.parse(Array(text.utf8), path: "nb.md")
+    }
+
+    func testSplitsFrontMatterProseAndDirectivesWithFileLineNumbers() throws {
+        let text = """
+            ---
+            title: T
+            ---
+            # Heading
+
+            Some *prose*.
+
+            ```{train}
+            steps: 10
+            batch_size: 4
+            ```
+
+            ```python
+            print("shown, never run")
+            ```
+            """
+        let (source, diagnostics) = parse(text)
+        XCTAssertEqual(diagnostics, [])
+        let notebook = try XCTUnwrap(source)
+        XCTAssertEqual(notebook.frontMatter, YAMLText(text: "title: T", firstLine: 2, columnOffset: 0))
+        XCTAssertEqual(notebook.cells.count, 3)
+        guard case .prose(let heading) = notebook.cells[0], case .directive(let train) = notebook.cells[1],
+              case .prose(let code) = notebook.cells[2] else { return XCTFail("unexpected cells \(notebook.cells)") }
+        XCTAssertEqual(heading.firstLine, 4)
+        XCTAssert(heading.markdown.hasPrefix("# Heading"))
+        XCTAssertEqual(train.name, "train")
+        XCTAssertEqual(train.location, SourceLocation(file: "nb.md", line: 8, column: 4))
+        // The body starts on the line after the fence.
+        XCTAssertEqual(train.body, YAMLText(text: "steps: 10\nbatch_size: 4\n", firstLine: 9, columnOffset: 0))
+        XCTAssertEqual(train.lastLine, 11)
+        XCTAssert(code.markdown.contains("```python"))
+    }
+
+    func testIndentedFenceShiftsBodyColumns() throws {
+        let (source, _) = parse("  ```{evaluate}\n  split: test\n  ```\n")
+        guard case .directive(let block) = try XCTUnwrap(source).cells.first else { return XCTFail() }
+        XCTAssertEqual(block.body.columnOffset, 2)
+        XCTAssertEqual(block.location.column, 6)
+    }
+
+    func testStructuralProblems() {
+        XCTAssertEqual(parse("---\ntitle: x\n").1.map(\.description),
+                       ["nb.md:1:1: error: the front matter opened here is never closed with '---'"])
+        XCTAssertEqual(parse("text\n\n```{train}\nsteps: 3\n").1.map(\.description),
+                       ["nb.md:3:4: error: the {train} block opened here is never closed"])
+        XCTAssertEqual(parse("- item\n\n  ```{train}\n  steps: 3\n  ```\n").1.map(\.description),
+                       ["nb.md:3:6: error: the {train} block must stand at the top level of the notebook, not inside a list or quote"])
+        XCTAssertEqual(parse("```{train\nsteps: 3\n```\n").1.map(\.description),
+                       ["nb.md:1:4: error: malformed directive '{train': write {name}, such as {train}"])
+    }
+
+    func testInvalidUTF8IsLocated() {
+        let bytes: [UInt8] = Array("ok\nab".utf8) + [0xff] + Array("\n".utf8)
+        let (source, diagnostics) = MarkdownParser.parse(bytes, path: "nb.md")
+        XCTAssertNil(source)
+        XCTAssertEqual(diagnostics.map(\.description), ["nb.md:2:3: error: the notebook is not UTF-8 text"])
+    }
+}
