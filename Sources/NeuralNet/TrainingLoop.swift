@@ -16,7 +16,8 @@ public struct NonFiniteLossError: Error, Sendable, Equatable, CustomStringConver
     public var loss: Double
 
     public var description: String {
-        "the loss became \(loss) at step \(step); try a smaller learning rate or stronger normalization"
+        let value = loss.isNaN ? "NaN" : (loss > 0 ? "infinite" : "-infinite")
+        return "the loss became \(value) at step \(step); try a smaller learning rate or stronger normalization"
     }
 }
 

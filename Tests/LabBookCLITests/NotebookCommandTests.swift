@@ -1,0 +1,149 @@
+import Foundation
+import XCTest
+
+/// `labbook run`, `check` and `new` as a user meets them: exit statuses, messages, the run folder.
+final class NotebookCommandTests: XCTestCase {
+    /// The repository's root, where notebooks/ lives.
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
+    func readRunRecord(_ folder: URL) throws -> [String: Any] {
+        let data = try Data(contentsOf: folder.appendingPathComponent("run.json"))
+        return try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    func testQuickstartRunsEndToEnd() throws {
+        let output = try makeTemporaryFolder(self).appendingPathComponent("quickstart-run")
+        let notebook = Self.root.appendingPathComponent("notebooks/quickstart.md").path
+        let result = try LabBookBinary.run(["run", notebook, "-o", output.path, "--quiet"])
+        XCTAssertEqual(result.status, 0, result.standardError)
+        XCTAssertEqual(result.standardOutput, "")
+
+        let record = try readRunRecord(output)
+        XCTAssertEqual(record["status"] as? String, "ok")
+        XCTAssertEqual(record["seed"] as? Int, 7)
+        XCTAssertEqual(record["title"] as? String, "Quickstart — why the hidden layer matters")
+        XCTAssertEqual((record["params"] as? [String: Any])?["steps"] as? Int, 1500)
+        let blocks = try XCTUnwrap(record["blocks"] as? [[String: Any]])
+        XCTAssertEqual(blocks.map { $0["directive"] as? String },
+                       ["data", "network", "train", "evaluate", "network", "train", "plot", "evaluate", "plot"])
+        XCTAssert(blocks.allSatisfy { $0["status"] as? String == "ok" })
+        let evaluations = blocks.filter { $0["directive"] as? String == "evaluate" }
+            .compactMap { $0["metrics"] as? [String: Any] }
+        let linear = try XCTUnwrap(evaluations.first?["accuracy"] as? Double)
+        let deep = try XCTUnwrap(evaluations.last?["accuracy"] as? Double)
+        // The point of the notebook: the hidden ReLU layer separates what a linear model cannot.
+        XCTAssertLessThan(linear, 0.7)
+        XCTAssertGreaterThan(deep, 0.95)
+        XCTAssertEqual(evaluations.last?["examples"] as? Int, 900)
+        XCTAssertEqual(evaluations.last?["split"] as? String, "test")
+        let train = try XCTUnwrap(blocks[5]["metrics"] as? [String: Any])
+        XCTAssertEqual(train["steps"] as? Int, 1500)
+        let history = try XCTUnwrap(train["history"] as? [[String: Any]])
+        XCTAssertEqual(history.first?["step"] as? Int, 1)
+        XCTAssertEqual(history.last?["step"] as? Int, 1500)
+        XCTAssertNotNil(history.last?["validation_accuracy"] as? Double)
+        XCTAssertEqual(train["final_loss"] as? Double, history.last?["loss"] as? Double)
+    }
+
+    func testParameterOverridesReachTheRun() throws {
+        let output = try makeTemporaryFolder(self)
+        let notebook = Self.root.appendingPathComponent("notebooks/quickstart.md").path
+        let result = try LabBookBinary.run(["run", notebook, "-o", output.path, "-p", "steps=30", "--param", "hidden_units=5"])
+        XCTAssertEqual(result.status, 0, result.standardError)
+        // Not a terminal: one plain progress line per logged step.
+        XCTAssert(result.standardError.contains("step 30: loss"), result.standardError)
+        let record = try readRunRecord(output)
+        XCTAssertEqual((record["params"] as? [String: Any])?["steps"] as? Int, 30)
+        let layers = ((record["blocks"] as? [[String: Any]])?[4]["metrics"] as? [String: Any])?["layers"] as? [[String: Any]]
+        XCTAssertEqual(layers?.first?["outputs"] as? Int, 5)
+
+        let bad = try LabBookBinary.run(["run", notebook, "-o", output.path, "-p", "steps=many"])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertEqual(bad.standardError, "labbook: error: -p steps=many: 'steps' is an integer, and 'many' is not\n")
+    }
+
+    func testCheckReportsEveryErrorWithItsPosition() throws {
+        let folder = try makeTemporaryFolder(self)
+        let notebook = folder.appendingPathComponent("broken.md")
+        try Data("""
+            # Broken
+
+            ```{data}
+            dataset: spirl
+            ```
+
+            ```{train}
+            stpes: 10
+            ```
+            """.utf8).write(to: notebook)
+        let result = try LabBookBinary.run(["check", "broken.md"], in: folder)
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.standardError, """
+            broken.md:4:10: error: 'spirl' is not a valid 'dataset' (choose from cifar10, cifar10-python, mnist, fashion-mnist, spiral); did you mean 'spiral'?
+            broken.md:7:4: error: {train} needs 'steps'
+            broken.md:8:1: error: unknown key 'stpes' in {train}; did you mean 'steps'?
+            3 errors in broken.md
+
+            """)
+        let missing = try LabBookBinary.run(["check", "nowhere.md"], in: folder)
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertEqual(missing.standardError, "labbook: error: nowhere.md: no such file\n")
+    }
+
+    func testRuntimeErrorStopsAtItsBlockAndStillWritesTheRecord() throws {
+        let folder = try makeTemporaryFolder(self)
+        try Data("""
+            ```{data}
+            dataset: spiral
+            ```
+
+            ```{network}
+            layers:
+              - dense: 64
+                activation: none
+              - dense: 3
+            ```
+
+            ```{train}
+            steps: 200
+            batch_size: 30
+            learning_rate: 1000000
+            ```
+
+            ```{evaluate}
+            ```
+            """.utf8).write(to: folder.appendingPathComponent("diverges.md"))
+        let result = try LabBookBinary.run(["run", "diverges.md", "-o", "out", "--quiet"], in: folder)
+        XCTAssertEqual(result.status, 1)
+        XCTAssert(result.standardError.hasPrefix("diverges.md:12: error: the loss became NaN at step "), result.standardError)
+        let record = try readRunRecord(folder.appendingPathComponent("out"))
+        XCTAssertEqual(record["status"] as? String, "failed")
+        let statuses = (record["blocks"] as? [[String: Any]])?.map { $0["status"] as? String }
+        XCTAssertEqual(statuses, ["ok", "ok", "failed", "skipped"])
+    }
+
+    func testNewCreatesARunnableNotebookAndNeverOverwrites() throws {
+        let folder = try makeTemporaryFolder(self)
+        let created = try LabBookBinary.run(["new", "my-experiment"], in: folder)
+        XCTAssertEqual(created.status, 0, created.standardError)
+        let text = try String(contentsOf: folder.appendingPathComponent("my-experiment.md"), encoding: .utf8)
+        XCTAssert(text.contains("title: My experiment"))
+        let check = try LabBookBinary.run(["check", "my-experiment.md"], in: folder)
+        XCTAssertEqual(check.status, 0, check.standardError)
+        XCTAssertEqual(check.standardOutput, "my-experiment.md: ok (6 blocks)\n")
+
+        let again = try LabBookBinary.run(["new", "my-experiment.md"], in: folder)
+        XCTAssertEqual(again.status, 1)
+        XCTAssert(again.standardError.contains("already exists"))
+        XCTAssertEqual(try String(contentsOf: folder.appendingPathComponent("my-experiment.md"), encoding: .utf8), text)
+    }
+
+    func testUsageErrorsExitWith2() throws {
+        XCTAssertEqual(try LabBookBinary.run(["run"]).status, 2)
+        XCTAssertEqual(try LabBookBinary.run(["frobnicate"]).status, 2)
+        let help = try LabBookBinary.run(["--help"])
+        XCTAssertEqual(help.status, 0)
+        XCTAssert(help.standardOutput.contains("run"), help.standardOutput)
+    }
+}
