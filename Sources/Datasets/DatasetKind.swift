@@ -10,9 +10,10 @@ public enum DatasetKind: String, CaseIterable, Sendable, Codable {
     public func load(path: String, seed: UInt64 = 0) throws -> Dataset {
         switch self {
         case .cifar10: try CIFAR10Binary.load(directory: path)
+        case .cifar10Python: try CIFAR10Python.load(directory: path)
+        case .mnist: try MNIST.load(directory: path, variant: .digits)
+        case .fashionMNIST: try MNIST.load(directory: path, variant: .fashion)
         case .spiral: Spiral.make(classes: 3, pointsPerClass: 100, noise: 0.2, seed: seed)
-        case .cifar10Python, .mnist, .fashionMNIST:
-            throw DatasetError(path: path, "the \(rawValue) loader is not available yet")
         }
     }
 }
