@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "NeuralNet", targets: ["NeuralNet"]),
         .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "Notebook", targets: ["Notebook"]),
+        .library(name: "Report", targets: ["Report"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -48,6 +49,7 @@ let package = Package(
             name: "Notebook",
             dependencies: ["NeuralNet", "Datasets", "CCmark", .product(name: "Yams", package: "Yams")]
         ),
+        .target(name: "Report", dependencies: ["Notebook", "NeuralNet", "CZlib"]),
         .executableTarget(
             name: "labbook",
             dependencies: [
@@ -63,6 +65,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "NeuralNet"]),
         .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),
         .testTarget(name: "LabBookCLITests", dependencies: ["labbook", "NeuralNet"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report"]),
     ],
     swiftLanguageModes: [.v6]
 )
