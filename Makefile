@@ -18,8 +18,7 @@ test: setup
 	$(SWIFT) test --skip-build --disable-swift-testing
 
 demo: release
-	$(LABBOOK) tutorial --dataset spiral --normalize none --hidden1 64 --batch-size 60 \
-		--optimizer momentum --learning-rate 0.1 --reg-constant 0.001 --max-steps 1000 --log-every 200
+	$(LABBOOK) run notebooks/quickstart.md -o runs/quickstart
 
 clean:
 	rm -rf .build runs
