@@ -14,6 +14,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // System libraries, each found through its Debian development package.
@@ -43,19 +45,27 @@ let package = Package(
         .target(
             name: "Templates",
             path: "templates",
-            resources: [.copy("notebook.md")]
+            resources: [.copy("notebook.md"), .copy("report.mustache")]
         ),
         .target(
             name: "Notebook",
-            dependencies: ["NeuralNet", "Datasets", "CCmark", .product(name: "Yams", package: "Yams")]
+            dependencies: [
+                "NeuralNet", "Datasets", "CCmark",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
-        .target(name: "Report", dependencies: ["Notebook", "NeuralNet", "CZlib"]),
+        .target(name: "Report", dependencies: [
+            "Notebook", "NeuralNet", "Datasets", "CZlib", "CCmark", "Templates",
+            .product(name: "Mustache", package: "swift-mustache"),
+        ]),
         .executableTarget(
             name: "labbook",
             dependencies: [
                 "NeuralNet",
                 "Datasets",
                 "Notebook",
+                "Report",
                 "Templates",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

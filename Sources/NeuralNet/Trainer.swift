@@ -49,6 +49,12 @@ public final class Trainer {
         biasGradients = network.layers.map { ScratchBuffer(count: $0.bias.count, repeating: 0) }
     }
 
+    /// The output of layer `index` (after its activation; the last layer's are the logits) for the
+    /// batch of the most recent step, `batchSize × units` values.
+    public func layerOutput(_ index: Int) -> UnsafeBufferPointer<Float> {
+        UnsafeBufferPointer(start: outputs[index].pointer, count: outputs[index].count)
+    }
+
     /// Replaces the network, for restoring a checkpoint; its layer shapes must match.
     public func replaceNetwork(_ newNetwork: Network) {
         precondition(newNetwork.layers.map(\.weight.shape) == network.layers.map(\.weight.shape),

@@ -237,6 +237,21 @@ public struct PlotDirective: Sendable, Equatable {
 
     public static let scalarNames = ["loss", "train_accuracy", "validation_accuracy"]
 
+    /// The recorded histogram series this plot draws: `logits`, `Layer2/weights`, ...
+    public var seriesName: String {
+        subject == .logits ? "logits" : "Layer\(layer)/\(subject.rawValue)"
+    }
+
+    public var defaultTitle: String {
+        switch chart {
+        case .curves: "Training curves"
+        case .histograms: "Distribution of \(seriesName) during training"
+        case .confusion: "Confusion matrix"
+        case .weights: "First-layer weights"
+        case .samples: "Sample predictions (\(split.rawValue))"
+        }
+    }
+
     init?(_ fields: inout DirectiveFields) {
         let chart: ChartKind? = fields.choice("chart", required: true)
         title = fields.string("title")

@@ -20,6 +20,8 @@ public final class NotebookRunner {
     public var progress: TrainingProgress
 
     private let state = RunState()
+    /// Every data file read so far, with its SHA-256.
+    private var dataFiles: [FileHash] = []
 
     public init(plan: NotebookPlan, runFolder: URL, progress: TrainingProgress = .silent) {
         self.plan = plan
@@ -61,7 +63,8 @@ public final class NotebookRunner {
             status: failure == nil ? .ok : .failed,
             labbookVersion: LabBookVersion.current,
             blas: .init(core: BLASInfo.coreName, threads: BLASInfo.threadCount),
-            blocks: blocks, error: failure?.description)
+            blocks: blocks, error: failure?.description, rawHtml: plan.frontMatter.allowHTML,
+            notebookSha256: SHA256Hex.of(plan.source.text.utf8), dataFiles: dataFiles)
     }
 
     private func fail(_ planned: PlannedBlock, _ message: String) -> RuntimeError {
@@ -74,7 +77,7 @@ public final class NotebookRunner {
         case .network(let network): return buildNetwork(network)
         case .train(let directive): return try train(directive, planned)
         case .evaluate(let directive): return try evaluate(directive, planned)
-        case .plot(let plot): return .plot(PlotMetrics(chart: plot.chart, title: plot.title ?? plot.chart.rawValue))
+        case .plot(let plot): return try self.plot(plot, planned)
         case .checkpoint, .restore:
             throw fail(planned, "{\(planned.block.name)} is not supported yet")
         }
@@ -99,6 +102,9 @@ public final class NotebookRunner {
         } catch let error as DatasetError {
             throw fail(planned, "cannot load \(directive.dataset.rawValue): \(error)")
         }
+        for file in dataset.files where !dataFiles.contains(where: { $0.path == file }) {
+            if let hash = SHA256Hex.ofFile(file) { dataFiles.append(FileHash(path: file, sha256: hash)) }
+        }
         state.dataset = dataset
         state.normalizer = Normalizer(directive.normalize, fittedOn: dataset.train,
                                       channels: dataset.imageShape?.channels)
@@ -109,7 +115,29 @@ public final class NotebookRunner {
             validationExamples: dataset.validation?.count ?? 0, testExamples: dataset.test.count,
             features: dataset.featureCount, imageShape: dataset.imageShape, classNames: dataset.classNames,
             classCounts: dataset.train.classCounts(classCount: dataset.classCount),
-            normalize: directive.normalize.rawValue, files: dataset.files))
+            normalize: directive.normalize.rawValue, files: dataset.files,
+            samples: Self.classSamples(dataset)))
+    }
+
+    /// Up to two training images of each class (one each beyond ten classes), for the report.
+    static func classSamples(_ dataset: Dataset) -> ImageSamples? {
+        guard let shape = dataset.imageShape, case .bytes = dataset.train.features else { return nil }
+        let perClass = dataset.classCount <= 10 ? 2 : 1
+        var taken = [Int](repeating: 0, count: dataset.classCount)
+        var indices: [Int] = []
+        for (index, label) in dataset.train.labels.enumerated() where taken[Int(label)] < perClass {
+            taken[Int(label)] += 1
+            indices.append(index)
+            if indices.count == min(perClass * dataset.classCount, 30) { break }
+        }
+        indices.sort { dataset.train.labels[$0] < dataset.train.labels[$1] }
+        return ImageSamples(shape: shape, labels: indices.map { Int(dataset.train.labels[$0]) },
+                            images: indices.map { imageBytes(dataset.train, $0) })
+    }
+
+    static func imageBytes(_ examples: LabeledExamples, _ index: Int) -> [UInt8] {
+        guard case .bytes(let values) = examples.features else { return [] }
+        return Array(values[(index * examples.featureCount)..<((index + 1) * examples.featureCount)])
     }
 
     private func buildNetwork(_ directive: NetworkDirective) -> BlockMetrics {
@@ -153,6 +181,7 @@ public final class NotebookRunner {
         let validation = directive.evalEvery == nil ? nil : state.examples(.validation)
         let firstStep = trainer.optimizer.step
         progress.start(steps: directive.steps, firstStep: firstStep)
+        var histograms = HistogramRecorder(names: histogramNames(layerCount: network.layers.count))
         let start = Date()
         let records: [TrainingRecord]
         do {
@@ -160,7 +189,10 @@ public final class NotebookRunner {
                 steps: directive.steps, source: source, order: &order, logEvery: directive.logEvery,
                 validation: validation, evaluateEvery: directive.evalEvery,
                 onStep: { [progress] step in progress.step(step - firstStep) },
-                onRecord: { [progress] record in progress.record(record) })
+                onRecord: { [progress] record in
+                    progress.record(record)
+                    histograms.record(trainer, step: record.step)
+                })
         } catch let error as NonFiniteLossError {
             progress.finish()
             throw fail(planned, error.description)
@@ -173,7 +205,7 @@ public final class NotebookRunner {
             steps: directive.steps, globalStep: trainer.optimizer.step, finalLoss: records.last?.loss ?? 0,
             optimizer: directive.optimizer.rawValue, learningRate: Double(directive.learningRate),
             batchSize: directive.batchSize, stepsPerSecond: Double(directive.steps) / max(seconds, 1e-9),
-            history: records))
+            seconds: seconds, history: records, histograms: histograms.series))
     }
 
     private func evaluate(_ directive: EvaluateDirective, _ planned: PlannedBlock) throws -> BlockMetrics {
@@ -189,6 +221,52 @@ public final class NotebookRunner {
             examples: evaluation.examples, classNames: dataset.classNames,
             perClassAccuracy: evaluation.confusion.perClassAccuracy,
             confusion: (0..<classes).map { actual in (0..<classes).map { evaluation.confusion[actual, $0] } }))
+    }
+
+    /// The quantities recorded as histograms while training: the logits always (TensorBoard's view
+    /// of them too), weights and activations of a layer when a later {plot} asks for them.
+    private func histogramNames(layerCount: Int) -> [String] {
+        var names = ["logits"]
+        for planned in plan.blocks {
+            guard case .plot(let plot) = planned.directive, plot.chart == .histograms, plot.subject != .logits,
+                  plot.layer <= layerCount else { continue }
+            let name = plot.seriesName
+            if !names.contains(name) { names.append(name) }
+        }
+        return names
+    }
+
+    private func plot(_ directive: PlotDirective, _ planned: PlannedBlock) throws -> BlockMetrics {
+        var metrics = PlotMetrics(chart: directive.chart, title: directive.title ?? directive.defaultTitle,
+                                  series: [], smoothing: directive.smoothing, images: nil)
+        switch directive.chart {
+        case .curves:
+            let hasValidation = state.history.contains { $0.validationAccuracy != nil }
+            metrics.series = directive.scalars
+                ?? (hasValidation ? PlotDirective.scalarNames : ["loss", "train_accuracy"])
+        case .histograms:
+            metrics.series = [directive.seriesName]
+        case .confusion:
+            break
+        case .weights:
+            guard let network = state.currentNetwork, let shape = state.dataset?.imageShape else {
+                throw fail(planned, "there are no image weights to draw")
+            }
+            metrics.images = WeightTiles.make(network.layers[0], shape: shape, count: directive.count)
+        case .samples:
+            guard let network = state.currentNetwork, let examples = state.examples(directive.split),
+                  let dataset = state.dataset, let shape = dataset.imageShape else {
+                throw fail(planned, "there are no \(directive.split.rawValue) images to show")
+            }
+            let count = min(directive.count, examples.count)
+            var features = [Float](repeating: 0, count: count * examples.featureCount)
+            var labels = [Int32](repeating: 0, count: count)
+            Array(0..<count).withUnsafeBufferPointer { examples.gather($0, features: &features, labels: &labels) }
+            let predicted = Metrics.argmax(network(Tensor(shape: [count, examples.featureCount], scalars: features)))
+            metrics.images = ImageSamples(shape: shape, labels: labels.map(Int.init), predicted: predicted,
+                                          images: (0..<count).map { Self.imageBytes(examples.examples, $0) })
+        }
+        return .plot(metrics)
     }
 
     /// An input path from the notebook: absolute as written, relative to the notebook's folder.

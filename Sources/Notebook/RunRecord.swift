@@ -1,4 +1,5 @@
 import Datasets
+import Foundation
 import NeuralNet
 
 /// Everything a run recorded, written as the run folder's `run.json`: the report is rendered from
@@ -18,10 +19,27 @@ public struct RunRecord: Codable, Sendable, Equatable {
     public var blocks: [BlockRecord]
     /// The runtime error that stopped the run, if one did.
     public var error: String?
+    /// Whether the notebook lets raw HTML in its prose reach the report (front matter `allow_html`).
+    public var rawHtml: Bool?
+    /// SHA-256 of the notebook as executed (the run folder's notebook.md).
+    public var notebookSha256: String?
+    /// SHA-256 of every data file read, in reading order.
+    public var dataFiles: [FileHash]?
 
     public struct BLASRecord: Codable, Sendable, Equatable {
         public var core: String
         public var threads: Int
+    }
+}
+
+/// A file and its SHA-256, hex.
+public struct FileHash: Codable, Sendable, Equatable {
+    public var path: String
+    public var sha256: String
+
+    public init(path: String, sha256: String) {
+        self.path = path
+        self.sha256 = sha256
     }
 }
 
@@ -36,6 +54,16 @@ public enum ParameterValue: Codable, Sendable, Equatable {
         case .bool(let v): self = .bool(v)
         case .string(let v): self = .string(v)
         case .null: self = .string("")
+        }
+    }
+
+    /// The value as the report and `-p` write it.
+    public var text: String {
+        switch self {
+        case .int(let v): String(v)
+        case .float(let v): String(v)
+        case .bool(let v): String(v)
+        case .string(let v): v
         }
     }
 
@@ -144,6 +172,39 @@ public struct DataMetrics: Codable, Sendable, Equatable {
     public var classCounts: [Int]
     public var normalize: String
     public var files: [String]
+    /// A few training images (two per class where there are few classes), for the report.
+    public var samples: ImageSamples?
+}
+
+/// Raw images (bytes, channel-major) with labels, base64 in run.json.
+public struct ImageSamples: Codable, Sendable, Equatable {
+    public var shape: ImageShape
+    public var labels: [Int]
+    /// Predicted classes, for sample predictions.
+    public var predicted: [Int]?
+    /// Each image's `shape.featureCount` bytes, base64-encoded.
+    public var pixels: [String]
+
+    public init(shape: ImageShape, labels: [Int], predicted: [Int]? = nil, images: [[UInt8]]) {
+        self.shape = shape
+        self.labels = labels
+        self.predicted = predicted
+        pixels = images.map { Data($0).base64EncodedString() }
+    }
+
+    /// The images' bytes (an image that does not decode comes back empty).
+    public var images: [[UInt8]] {
+        pixels.map { Data(base64Encoded: $0).map { [UInt8]($0) } ?? [] }
+    }
+}
+
+/// Percentiles of one quantity (logits, a layer's weights or activations) at each logged step.
+public struct HistogramSeries: Codable, Sendable, Equatable {
+    /// `logits`, `Layer1/weights`, `Layer1/activations`, ...
+    public var name: String
+    public var steps: [Int]
+    /// At each step, the values at `Percentiles.basisPoints`.
+    public var percentiles: [[Float]]
 }
 
 public struct NetworkMetrics: Codable, Sendable, Equatable {
@@ -171,7 +232,9 @@ public struct TrainMetrics: Codable, Sendable, Equatable {
     public var learningRate: Double
     public var batchSize: Int
     public var stepsPerSecond: Double
+    public var seconds: Double
     public var history: [TrainingRecord]
+    public var histograms: [HistogramSeries]
 }
 
 public struct EvaluateMetrics: Codable, Sendable, Equatable {
@@ -188,6 +251,11 @@ public struct EvaluateMetrics: Codable, Sendable, Equatable {
 public struct PlotMetrics: Codable, Sendable, Equatable {
     public var chart: ChartKind
     public var title: String
+    /// Curves: the scalars to draw; histograms: the series name.
+    public var series: [String]
+    public var smoothing: Double
+    /// Weight tiles (rescaled to bytes, one per unit) or sample predictions.
+    public var images: ImageSamples?
 }
 
 public struct CheckpointMetrics: Codable, Sendable, Equatable {

@@ -17,6 +17,9 @@ struct Run: ParsableCommand {
     @Option(name: [.customShort("p"), .customLong("param")], help: "Override a parameter: NAME=VALUE (repeatable).")
     var parameters: [String] = []
 
+    @Option(help: "A Mustache template to render report.html with, instead of LabBook's.")
+    var template: String?
+
     @Flag(help: "Execute every block, ignoring cached results.")
     var noCache = false
 
@@ -25,6 +28,7 @@ struct Run: ParsableCommand {
 
     func run() throws {
         let plan = try NotebookLoading.plan(path: notebook, overrides: parameters)
+        let templateText = try RunFolder.readTemplate(template)
         let name = URL(fileURLWithPath: notebook).deletingPathExtension().lastPathComponent
         let folder = URL(fileURLWithPath: output ?? "runs/\(name)")
         do {
@@ -35,11 +39,10 @@ struct Run: ParsableCommand {
         let runner = NotebookRunner(plan: plan, runFolder: folder,
                                     progress: .forStandardError(quiet: quiet))
         let record = runner.run()
-        let recordURL = folder.appendingPathComponent("run.json")
         do {
-            try RunRecordFile.write(record, to: recordURL)
+            try RunFolder.write(record: record, notebookText: plan.source.text, to: folder, template: templateText)
         } catch {
-            throw fail("cannot write \(recordURL.path): \(error.localizedDescription)")
+            throw fail("cannot write the run folder \(folder.path): \(error)")
         }
         if let error = record.error {
             printError(error)
@@ -47,7 +50,7 @@ struct Run: ParsableCommand {
         }
         if !quiet {
             print(summary(record))
-            print("Wrote \(recordURL.path)")
+            print("Report: \(folder.appendingPathComponent(RunFolder.reportFile).path)")
         }
     }
 

@@ -1,0 +1,300 @@
+import Datasets
+import Foundation
+import NeuralNet
+import Notebook
+
+/// What the page template renders: plain values and ready-made SVG, nothing computed in the template.
+/// Every text field is escaped by the template (`{{...}}`); only `html` and `svg` fields, made by
+/// cmark and the chart library, are inserted raw (`{{{...}}}`).
+struct PageView {
+    struct TOCEntry { let text: String; let id: String; let level: Int }
+    struct Cell { let html: String?; let block: BlockView? }
+    struct Stat { let label: String; let value: String }
+    struct Chart { let svg: String }
+    struct Table { let headers: [String]; let rows: [Row]; let footer: Row? }
+    struct Row { let cells: [String] }
+    struct Link { let name: String; let href: String }
+
+    let title: String
+    let description: String?
+    let started: String
+    let seconds: String
+    let failed: Bool
+    let error: String?
+    let toc: [TOCEntry]
+    let cells: [Cell]
+    let footer: Footer
+}
+
+struct BlockView {
+    let directive: String
+    /// `{data}`, as the notebook writes it.
+    let label: String
+    let line: Int
+    let status: String
+    let seconds: String
+    let source: String
+    let error: String?
+    let stats: [PageView.Stat]
+    let table: PageView.Table?
+    let charts: [PageView.Chart]
+    let note: String?
+}
+
+struct Footer {
+    let seed: String
+    let parameters: [PageView.Stat]
+    let hashes: [PageView.Stat]
+    let version: String
+    let blas: String
+    let timings: [PageView.Stat]
+    let files: [PageView.Link]
+}
+
+/// Builds the page from a run's record and the notebook it executed.
+struct ReportModelBuilder {
+    let record: RunRecord
+    let notebook: NotebookSource
+    let runFiles: [String]
+    var prose: ProseRenderer
+
+    init(record: RunRecord, notebook: NotebookSource, allowHTML: Bool, runFiles: [String]) {
+        self.record = record
+        self.notebook = notebook
+        self.runFiles = runFiles
+        prose = ProseRenderer(allowHTML: allowHTML)
+    }
+
+    mutating func page() -> PageView {
+        let blocksByLine = Dictionary(record.blocks.enumerated().map { ($1.line, $0) }, uniquingKeysWith: { a, _ in a })
+        var cells: [PageView.Cell] = []
+        for cell in notebook.cells {
+            switch cell {
+            case .prose(let text):
+                cells.append(PageView.Cell(html: prose.render(substituteParameters(text.markdown)), block: nil))
+            case .directive(let block):
+                let index = blocksByLine[block.location.line]
+                cells.append(PageView.Cell(html: nil, block: blockView(block, index: index)))
+            }
+        }
+        return PageView(
+            title: record.title, description: record.description, started: record.started,
+            seconds: Format.seconds(record.seconds), failed: record.status == .failed, error: record.error,
+            toc: prose.headings.filter { $0.level <= 3 }.map { .init(text: $0.text, id: $0.id, level: $0.level) },
+            cells: cells, footer: footer())
+    }
+
+    /// Prose with `${name}` of each declared parameter replaced by its resolved value, so the text
+    /// says what the run did ("a hidden layer of 120 units"); other `${...}` stay as written.
+    private func substituteParameters(_ markdown: String) -> String {
+        guard markdown.contains("${") else { return markdown }
+        return record.params.reduce(markdown) { text, parameter in
+            text.replacingOccurrences(of: "${\(parameter.key)}", with: parameter.value.text)
+        }
+    }
+
+    // MARK: - Blocks
+
+    private func blockView(_ block: DirectiveBlock, index: Int?) -> BlockView {
+        guard let index else {
+            return BlockView(directive: block.name, label: "{\(block.name)}", line: block.location.line, status: "not-run",
+                             seconds: "", source: block.source, error: nil, stats: [], table: nil, charts: [],
+                             note: "This block was not part of the recorded run.")
+        }
+        let recorded = record.blocks[index]
+        var stats: [PageView.Stat] = []
+        var table: PageView.Table?
+        var charts: [PageView.Chart] = []
+        var note: String?
+        switch recorded.metrics {
+        case .data(let data):
+            stats = [.init(label: "dataset", value: data.dataset),
+                     .init(label: "training examples", value: Format.count(data.trainExamples)),
+                     .init(label: "validation examples", value: Format.count(data.validationExamples)),
+                     .init(label: "test examples", value: Format.count(data.testExamples)),
+                     .init(label: "features", value: Format.count(data.features)),
+                     .init(label: "normalization", value: data.normalize)]
+            charts.append(.init(svg: BarChart.classCounts(title: "Training examples per class",
+                                                          classNames: data.classNames, counts: data.classCounts).svg()))
+            if let samples = data.samples {
+                charts.append(.init(svg: ImageGrid.samples(
+                    title: "Sample training images", images: Self.images(samples),
+                    labels: samples.labels.map { Self.name($0, data.classNames) }).svg()))
+            }
+        case .network(let network):
+            table = PageView.Table(
+                headers: ["layer", "output shape", "activation", "parameters"],
+                rows: network.layers.map { .init(cells: [$0.name, "[batch, \($0.outputs)]", $0.activation, Format.count($0.parameters)]) },
+                footer: .init(cells: ["total", "", "", Format.count(network.parameters)]))
+            stats = [.init(label: "initialization", value: network.initializer),
+                     .init(label: "L2 strength", value: Format.number(network.l2))]
+            let inputs = network.layers.first?.inputs ?? 0
+            let shape = dataShape(before: index)
+            charts.append(.init(svg: NetworkDiagram(
+                title: "Network", inputSize: inputs,
+                imageShape: shape.map { ($0.channels, $0.height, $0.width) },
+                layers: network.layers.map { LayerSpec(units: $0.outputs, activation: Activation(rawValue: $0.activation) ?? .none) }).svg()))
+        case .train(let train):
+            stats = [.init(label: "steps", value: Format.count(train.steps)),
+                     .init(label: "global step", value: Format.count(train.globalStep)),
+                     .init(label: "final loss", value: Format.number(train.finalLoss)),
+                     .init(label: "optimizer", value: "\(train.optimizer), learning rate \(Format.number(train.learningRate))"),
+                     .init(label: "batch size", value: Format.count(train.batchSize)),
+                     .init(label: "time", value: Format.seconds(train.seconds)),
+                     .init(label: "speed", value: String(format: "%.0f steps/s (%.2f ms/step)", train.stepsPerSecond,
+                                                        1000 / max(train.stepsPerSecond, 1e-9)))]
+            charts += Self.curves(train.history, series: ["loss"], smoothing: 0.6, title: "Loss")
+            charts += Self.curves(train.history, series: ["train_accuracy", "validation_accuracy"], smoothing: 0.6,
+                                  title: "Accuracy")
+        case .evaluate(let evaluation):
+            stats = [.init(label: "split", value: evaluation.split.rawValue),
+                     .init(label: "accuracy", value: Format.percent(evaluation.accuracy)),
+                     .init(label: "loss", value: Format.number(evaluation.loss)),
+                     .init(label: "examples", value: Format.count(evaluation.examples))]
+            charts.append(.init(svg: BarChart(
+                title: "Accuracy per class (\(evaluation.split.rawValue))",
+                bars: zip(evaluation.classNames, evaluation.perClassAccuracy).map { .init(label: $0, value: $1) },
+                percent: true).svg()))
+            charts.append(.init(svg: Heatmap(title: "Confusion matrix (\(evaluation.split.rawValue))",
+                                             classNames: evaluation.classNames, counts: evaluation.confusion).svg()))
+        case .plot(let plot):
+            charts = plotCharts(plot, before: index)
+            if charts.isEmpty { note = "Nothing was recorded for this chart." }
+        case .checkpoint(let checkpoint):
+            stats = [.init(label: "file", value: checkpoint.file), .init(label: "global step", value: Format.count(checkpoint.step))]
+        case nil:
+            if recorded.status == .skipped { note = "Skipped: an earlier block failed." }
+        }
+        return BlockView(directive: block.name, label: "{\(block.name)}", line: block.location.line,
+                         status: recorded.status.rawValue,
+                         seconds: Format.seconds(recorded.seconds), source: block.source, error: recorded.error,
+                         stats: stats, table: table, charts: charts, note: note)
+    }
+
+    private func plotCharts(_ plot: PlotMetrics, before index: Int) -> [PageView.Chart] {
+        switch plot.chart {
+        case .curves:
+            return Self.curves(history(before: index), series: plot.series, smoothing: plot.smoothing, title: plot.title,
+                               combined: true)
+        case .histograms:
+            guard let name = plot.series.first else { return [] }
+            let series = record.blocks[..<index].compactMap { block -> HistogramSeries? in
+                guard case .train(let train) = block.metrics else { return nil }
+                return train.histograms.first { $0.name == name }
+            }
+            let steps = series.flatMap { zip($0.steps, $0.percentiles).map { DistributionChart.Step(step: $0, percentiles: $1) } }
+            guard !steps.isEmpty else { return [] }
+            return [.init(svg: DistributionChart(title: plot.title, xLabel: "step", yLabel: name, steps: steps).svg())]
+        case .confusion:
+            guard let evaluation = lastEvaluation(before: index) else { return [] }
+            return [.init(svg: Heatmap(title: plot.title, classNames: evaluation.classNames, counts: evaluation.confusion).svg())]
+        case .weights:
+            guard let tiles = plot.images else { return [] }
+            return [.init(svg: ImageGrid(title: plot.title, tiles: zip(Self.images(tiles), tiles.labels).map {
+                ImageGrid.Tile(image: $0, caption: ["unit \($1 + 1)"])
+            }).svg())]
+        case .samples:
+            guard let samples = plot.images, let predicted = samples.predicted else { return [] }
+            let names = classNames(before: index)
+            return [.init(svg: ImageGrid.predictions(
+                title: plot.title, images: Self.images(samples),
+                predicted: predicted.map { Self.name($0, names) }, actual: samples.labels.map { Self.name($0, names) }).svg())]
+        }
+    }
+
+    /// A line chart per group of scalar series taken from the training history.
+    static func curves(_ history: [TrainingRecord], series names: [String], smoothing: Double, title: String,
+                       combined: Bool = false) -> [PageView.Chart] {
+        func values(_ name: String) -> LineChart.Series? {
+            let points: [(Int, Double)] = history.compactMap { record in
+                switch name {
+                case "loss": (record.step, record.loss)
+                case "train_accuracy": (record.step, record.trainAccuracy)
+                case "validation_accuracy": record.validationAccuracy.map { (record.step, $0) }
+                default: nil
+                }
+            }
+            guard !points.isEmpty else { return nil }
+            return LineChart.Series(name: name.replacingOccurrences(of: "_", with: " "),
+                                    steps: points.map(\.0), values: points.map(\.1))
+        }
+        let losses = names.filter { $0 == "loss" }.compactMap(values)
+        let accuracies = names.filter { $0 != "loss" }.compactMap(values)
+        var charts: [PageView.Chart] = []
+        if !losses.isEmpty {
+            charts.append(.init(svg: LineChart(title: combined ? "\(title): loss" : title, xLabel: "step", yLabel: "loss",
+                                               series: losses, smoothing: smoothing).svg()))
+        }
+        if !accuracies.isEmpty {
+            charts.append(.init(svg: LineChart(title: combined ? "\(title): accuracy" : title, xLabel: "step",
+                                               yLabel: "accuracy", series: accuracies, smoothing: smoothing,
+                                               yAxisPercent: true).svg()))
+        }
+        return charts
+    }
+
+    // MARK: - Looking back through the record
+
+    private func history(before index: Int) -> [TrainingRecord] {
+        record.blocks[..<index].flatMap { block -> [TrainingRecord] in
+            if case .train(let train) = block.metrics { return train.history }
+            return []
+        }
+    }
+
+    private func lastEvaluation(before index: Int) -> EvaluateMetrics? {
+        record.blocks[..<index].reversed().lazy.compactMap { block -> EvaluateMetrics? in
+            if case .evaluate(let evaluation) = block.metrics { return evaluation }
+            return nil
+        }.first
+    }
+
+    private func lastData(before index: Int) -> DataMetrics? {
+        record.blocks[..<index].reversed().lazy.compactMap { block -> DataMetrics? in
+            if case .data(let data) = block.metrics { return data }
+            return nil
+        }.first
+    }
+
+    private func dataShape(before index: Int) -> ImageShape? { lastData(before: index)?.imageShape }
+    private func classNames(before index: Int) -> [String] { lastData(before: index)?.classNames ?? [] }
+
+    static func images(_ samples: ImageSamples) -> [PixelImage] {
+        samples.images.map { PixelImage(channels: samples.shape.channels, height: samples.shape.height,
+                                        width: samples.shape.width, planar: $0) }
+    }
+
+    static func name(_ label: Int, _ names: [String]) -> String {
+        names.indices.contains(label) ? names[label] : String(label)
+    }
+
+    // MARK: - Footer
+
+    private func footer() -> Footer {
+        var hashes: [PageView.Stat] = []
+        if let notebookHash = record.notebookSha256 { hashes.append(.init(label: "notebook", value: notebookHash)) }
+        for file in record.dataFiles ?? [] { hashes.append(.init(label: file.path, value: file.sha256)) }
+        return Footer(
+            seed: String(record.seed),
+            parameters: record.params.keys.sorted().map { .init(label: $0, value: record.params[$0]!.text) },
+            hashes: hashes,
+            version: record.labbookVersion,
+            blas: "OpenBLAS, \(record.blas.core) core, \(record.blas.threads) thread\(record.blas.threads == 1 ? "" : "s")",
+            timings: record.blocks.map { .init(label: "{\($0.directive.rawValue)} line \($0.line)", value: "\(Format.seconds($0.seconds)) (\($0.status.rawValue))") },
+            files: runFiles.map { .init(name: $0, href: $0) })
+    }
+}
+
+/// Numbers as the report prints them.
+enum Format {
+    static func count(_ value: Int) -> String { groupedInteger(value) }
+    static func percent(_ value: Double) -> String { String(format: "%.2f%%", 100 * value) }
+    static func seconds(_ value: Double) -> String {
+        value < 1 ? String(format: "%.0f ms", 1000 * value) : String(format: "%.2f s", value)
+    }
+    static func number(_ value: Double) -> String {
+        if value == 0 { return "0" }
+        if abs(value) >= 1e4 || abs(value) < 1e-3 { return String(format: "%.3g", value) }
+        return String(format: "%.4g", value)
+    }
+}
