@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "NeuralNet"]),
         .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),
         .testTarget(name: "LabBookCLITests", dependencies: ["labbook", "NeuralNet"]),
-        .testTarget(name: "ReportTests", dependencies: ["Report"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Notebook", "NeuralNet"]),
     ],
     swiftLanguageModes: [.v6]
 )
