@@ -16,6 +16,8 @@ release: setup
 test: setup
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-swift-testing
+	@scripts/install-python-packages safetensors tensorboard numpy
+	Tests/Interop/run.sh
 
 demo: release
 	$(LABBOOK) run notebooks/quickstart.md -o runs/quickstart

@@ -26,13 +26,14 @@ extension Trainer {
     ///
     /// Every `logEvery` steps (and at the first and last) it records the step's loss and batch
     /// accuracy; every `evaluateEvery` steps (and at the last), when `validation` is given, also the
-    /// accuracy on it. Each record goes to `onRecord` as it is made; `onStep` hears of every step. A loss that is NaN or infinite
+    /// accuracy on it. Each record goes to `onRecord` as it is made; `onStep` hears of every step, with
+    /// the batch order as it stands after it (for checkpoints that resume exactly). A loss that is NaN or infinite
     /// stops training at once with `NonFiniteLossError` naming the step.
     @discardableResult
     public func train<Source: ExampleSource, Order: BatchOrder>(
         steps: Int, source: Source, order: inout Order, logEvery: Int,
         validation: (any ExampleSource)? = nil, evaluateEvery: Int? = nil,
-        onStep: (Int) -> Void = { _ in },
+        onStep: (Int, Order) -> Void = { _, _ in },
         onRecord: (TrainingRecord) -> Void = { _ in }
     ) throws -> [TrainingRecord] {
         precondition(steps >= 0 && logEvery > 0, "steps must be non-negative and logEvery positive")
@@ -46,7 +47,7 @@ extension Trainer {
             guard result.dataLoss.isFinite else {
                 throw NonFiniteLossError(step: globalStep, loss: result.dataLoss)
             }
-            onStep(globalStep)
+            onStep(globalStep, order)
             var validationAccuracy: Double?
             if let validation, let evaluateEvery, index % evaluateEvery == 0 || isLast {
                 validationAccuracy = network.evaluate(on: validation).accuracy

@@ -22,12 +22,14 @@ public final class NotebookRunner {
     private let state = RunState()
     /// Every data file read so far, with its SHA-256.
     private var dataFiles: [FileHash] = []
+    private let artifacts: RunArtifacts
 
     public init(plan: NotebookPlan, runFolder: URL, progress: TrainingProgress = .silent) {
         self.plan = plan
         notebookFolder = URL(fileURLWithPath: plan.source.path).deletingLastPathComponent()
         self.runFolder = runFolder
         self.progress = progress
+        artifacts = RunArtifacts(folder: runFolder, notebookSHA256: SHA256Hex.of(plan.source.text.utf8))
     }
 
     /// Runs every block and returns the record of the run (failed or not).
@@ -54,6 +56,7 @@ public final class NotebookRunner {
                                           seconds: Date().timeIntervalSince(blockStart), error: runtime.message))
             }
         }
+        artifacts.close()
         return RunRecord(
             notebook: plan.source.path, title: plan.title, description: plan.frontMatter.description,
             seed: plan.frontMatter.seed,
@@ -64,7 +67,8 @@ public final class NotebookRunner {
             labbookVersion: LabBookVersion.current,
             blas: .init(core: BLASInfo.coreName, threads: BLASInfo.threadCount),
             blocks: blocks, error: failure?.description, rawHtml: plan.frontMatter.allowHTML,
-            notebookSha256: SHA256Hex.of(plan.source.text.utf8), dataFiles: dataFiles)
+            notebookSha256: artifacts.notebookSHA256, dataFiles: dataFiles, checkpoints: artifacts.checkpoints,
+            notebookDirectory: notebookFolder.standardizedFileURL.path, machine: .current)
     }
 
     private func fail(_ planned: PlannedBlock, _ message: String) -> RuntimeError {
@@ -78,8 +82,8 @@ public final class NotebookRunner {
         case .train(let directive): return try train(directive, planned)
         case .evaluate(let directive): return try evaluate(directive, planned)
         case .plot(let plot): return try self.plot(plot, planned)
-        case .checkpoint, .restore:
-            throw fail(planned, "{\(planned.block.name)} is not supported yet")
+        case .checkpoint(let directive): return try checkpoint(directive, planned)
+        case .restore(let directive): return try restore(directive, planned)
         }
     }
 
@@ -150,7 +154,7 @@ public final class NotebookRunner {
         state.trainer = nil
         state.trainingSettings = nil
         state.history = []
-        state.restoredStep = 0
+        state.restored = nil
         let layers = network.layers.enumerated().map { index, layer in
             NetworkMetrics.Layer(name: "Layer\(index + 1)", inputs: layer.inputSize, outputs: layer.outputSize,
                                  activation: layer.activation.rawValue, parameters: layer.parameterCount)
@@ -164,10 +168,17 @@ public final class NotebookRunner {
             throw fail(planned, "{train} needs data and a network")
         }
         let trainer: Trainer
+        var restoredOrder: Checkpoint.BatchOrderState?
         if let existing = state.trainer, let settings = state.trainingSettings,
            settings.batchSize == directive.batchSize, settings.optimizer == directive.optimizer,
            settings.learningRate == directive.learningRate, settings.momentum == directive.momentum {
             trainer = existing
+        } else if state.trainer == nil, let restored = state.restored,
+                  restored.optimizer.settings == Self.optimizerSettings(directive) {
+            // Continue exactly where the restored checkpoint left off.
+            trainer = Trainer(network: network, optimizer: restored.optimizer.makeOptimizer(),
+                              batchSize: directive.batchSize)
+            restoredOrder = restored.batchOrder
         } else {
             var optimizer = directive.optimizer.make(learningRate: directive.learningRate, momentum: directive.momentum)
             optimizer.step = state.globalStep
@@ -176,22 +187,30 @@ public final class NotebookRunner {
         state.trainer = trainer
         state.trainingSettings = directive
         var order = state.batchOrder.flatMap { $0.batchSize == directive.batchSize ? $0 : nil }
-            ?? EpochShuffledBatches(count: source.count, batchSize: directive.batchSize,
-                                    seed: plan.frontMatter.seed &+ 1)
+            ?? Self.batchOrder(count: source.count, batchSize: directive.batchSize, seed: plan.frontMatter.seed,
+                               resuming: restoredOrder)
         let validation = directive.evalEvery == nil ? nil : state.examples(.validation)
         let firstStep = trainer.optimizer.step
         progress.start(steps: directive.steps, firstStep: firstStep)
         var histograms = HistogramRecorder(names: histogramNames(layerCount: network.layers.count))
+        var checkpointProblem: String?
         let start = Date()
         let records: [TrainingRecord]
         do {
             records = try trainer.train(
                 steps: directive.steps, source: source, order: &order, logEvery: directive.logEvery,
                 validation: validation, evaluateEvery: directive.evalEvery,
-                onStep: { [progress] step in progress.step(step - firstStep) },
-                onRecord: { [progress] record in
+                onStep: { [progress] step, order in
+                    progress.step(step - firstStep)
+                    if let every = directive.checkpointEvery, step % every == 0 {
+                        checkpointProblem = checkpointProblem ?? self.saveCheckpoint(
+                            "checkpoint-\(step).safetensors", trainer: trainer, order: order)
+                    }
+                },
+                onRecord: { [progress, artifacts] record in
                     progress.record(record)
                     histograms.record(trainer, step: record.step)
+                    artifacts.logTraining(record, logits: trainer.layerOutput(network.layers.count - 1))
                 })
         } catch let error as NonFiniteLossError {
             progress.finish()
@@ -200,6 +219,10 @@ public final class NotebookRunner {
         let seconds = Date().timeIntervalSince(start)
         progress.finish()
         state.batchOrder = order
+        state.restored = nil
+        if let problem = checkpointProblem ?? saveCheckpoint("model.safetensors", trainer: trainer, order: order) {
+            throw fail(planned, problem)
+        }
         state.history += records
         return .train(TrainMetrics(
             steps: directive.steps, globalStep: trainer.optimizer.step, finalLoss: records.last?.loss ?? 0,
@@ -215,12 +238,81 @@ public final class NotebookRunner {
         }
         let evaluation = network.evaluate(on: examples)
         state.lastEvaluation = (directive.split, evaluation)
+        artifacts.logEvaluation(split: directive.split, accuracy: evaluation.accuracy, loss: evaluation.loss,
+                                step: state.globalStep)
         let classes = evaluation.confusion.classes
         return .evaluate(EvaluateMetrics(
             split: directive.split, accuracy: evaluation.accuracy, loss: evaluation.loss,
             examples: evaluation.examples, classNames: dataset.classNames,
             perClassAccuracy: evaluation.confusion.perClassAccuracy,
             confusion: (0..<classes).map { actual in (0..<classes).map { evaluation.confusion[actual, $0] } }))
+    }
+
+    /// Writes a checkpoint of the trainer's network, optimizer and batch order; a message on failure.
+    private func saveCheckpoint(_ name: String, trainer: Trainer, order: EpochShuffledBatches) -> String? {
+        do {
+            try artifacts.writeCheckpoint(named: name, network: trainer.network, optimizer: trainer.optimizer, order: order)
+            return nil
+        } catch {
+            return "cannot write checkpoint \(name): \(error)"
+        }
+    }
+
+    private func checkpoint(_ directive: CheckpointDirective, _ planned: PlannedBlock) throws -> BlockMetrics {
+        guard let network = state.currentNetwork else { throw fail(planned, "there is no network to save") }
+        let optimizer: any Optimizer = state.trainer?.optimizer ?? state.restored?.optimizer.makeOptimizer()
+            ?? SGD(learningRate: 0)
+        do {
+            let hash = try artifacts.writeCheckpoint(named: directive.name, network: network, optimizer: optimizer,
+                                                     order: state.batchOrder)
+            return .checkpoint(CheckpointMetrics(file: directive.name, step: state.globalStep, sha256: hash))
+        } catch {
+            throw fail(planned, "cannot write checkpoint \(directive.name): \(error)")
+        }
+    }
+
+    private func restore(_ directive: RestoreDirective, _ planned: PlannedBlock) throws -> BlockMetrics {
+        guard let network = state.currentNetwork else { throw fail(planned, "there is no network to restore into") }
+        let url = resolveInput(directive.path)
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw fail(planned, "cannot read checkpoint \(directive.path) (looked for \(url.path))")
+        }
+        do {
+            let checkpoint = try Checkpoint.decode([UInt8](data))
+            state.network = try checkpoint.restore(into: network)
+            state.trainer = nil
+            state.trainingSettings = nil
+            state.batchOrder = nil
+            state.restored = checkpoint
+            return .checkpoint(CheckpointMetrics(file: directive.path, step: checkpoint.globalStep,
+                                                 sha256: SHA256Hex.of(data)))
+        } catch {
+            throw fail(planned, "\(directive.path): \(error)")
+        }
+    }
+
+    static func optimizerSettings(_ directive: TrainDirective) -> Checkpoint.OptimizerState.Settings {
+        switch directive.optimizer {
+        case .sgd: .sgd(learningRate: directive.learningRate)
+        case .momentum: .momentum(learningRate: directive.learningRate, momentum: directive.momentum)
+        case .adam:
+            .adam(learningRate: directive.learningRate, beta1: Adam(learningRate: 0).beta1,
+                  beta2: Adam(learningRate: 0).beta2, epsilon: Adam(learningRate: 0).epsilon)
+        }
+    }
+
+    /// A fresh batch order, or the one a restored checkpoint saved when it fits this data.
+    static func batchOrder(count: Int, batchSize: Int, seed: UInt64,
+                           resuming saved: Checkpoint.BatchOrderState?) -> EpochShuffledBatches {
+        var order = EpochShuffledBatches(count: count, batchSize: batchSize, seed: seed &+ 1)
+        if let saved, saved.permutation.count == count, saved.position <= count,
+           let generator = SeededGenerator(state: saved.generatorState) {
+            order.generator = generator
+            order.permutation = saved.permutation
+            order.position = saved.position
+            order.epoch = saved.epoch
+        }
+        return order
     }
 
     /// The quantities recorded as histograms while training: the logits always (TensorBoard's view

@@ -25,6 +25,26 @@ public struct RunRecord: Codable, Sendable, Equatable {
     public var notebookSha256: String?
     /// SHA-256 of every data file read, in reading order.
     public var dataFiles: [FileHash]?
+    /// SHA-256 of every checkpoint written, by file name within the run folder, in writing order.
+    public var checkpoints: [FileHash]?
+    /// The absolute folder of the notebook that was run, against which its relative paths resolve.
+    public var notebookDirectory: String?
+    /// The machine the run executed on, so `labbook verify` can say when it runs elsewhere.
+    public var machine: MachineRecord?
+
+    public struct MachineRecord: Codable, Sendable, Equatable {
+        public var hostname: String
+        public var cpu: String
+
+        /// This machine: its host name and its processor's model name.
+        public static var current: MachineRecord {
+            let cpuInfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+            let model = cpuInfo.split(separator: "\n").first { $0.hasPrefix("model name") }
+                .flatMap { $0.split(separator: ":", maxSplits: 1).last }
+                .map { $0.trimmingCharacters(in: .whitespaces) } ?? "unknown"
+            return MachineRecord(hostname: ProcessInfo.processInfo.hostName, cpu: model)
+        }
+    }
 
     public struct BLASRecord: Codable, Sendable, Equatable {
         public var core: String
@@ -259,6 +279,8 @@ public struct PlotMetrics: Codable, Sendable, Equatable {
 }
 
 public struct CheckpointMetrics: Codable, Sendable, Equatable {
+    /// For {checkpoint}: the file written in the run folder; for {restore}: the file read.
     public var file: String
     public var step: Int
+    public var sha256: String
 }

@@ -16,8 +16,10 @@ final class RunState {
     var lastEvaluation: (split: Split, evaluation: Evaluation)?
 
     /// The global step: updates applied to the current network.
-    var globalStep: Int { trainer?.optimizer.step ?? restoredStep }
-    var restoredStep = 0
+    var globalStep: Int { trainer?.optimizer.step ?? restored?.optimizer.step ?? 0 }
+    /// The checkpoint last restored, whose optimizer state and batch order a following {train} with
+    /// the same settings continues, so resuming is bit-identical to training straight through.
+    var restored: Checkpoint?
 
     func examples(_ split: Split) -> NormalizedExamples? {
         guard let dataset, let normalizer else { return nil }

@@ -1,0 +1,76 @@
+import Datasets
+import Foundation
+import NeuralNet
+
+/// The files a run writes beside run.json while it executes: safetensors checkpoints and the
+/// TensorBoard event file. It remembers each checkpoint's SHA-256 for run.json and `labbook verify`.
+final class RunArtifacts {
+    let folder: URL
+    let notebookSHA256: String
+    private(set) var checkpoints: [FileHash] = []
+    private var events: TensorBoardWriter?
+    /// Set when the event file could not be written; the run goes on without it.
+    private(set) var eventsProblem: String?
+
+    init(folder: URL, notebookSHA256: String) {
+        self.folder = folder
+        self.notebookSHA256 = notebookSHA256
+    }
+
+    /// Writes a checkpoint named `name` inside the run folder (through a temporary file renamed into
+    /// place) and returns its SHA-256.
+    @discardableResult
+    func writeCheckpoint(named name: String, network: Network, optimizer: any Optimizer,
+                         order: EpochShuffledBatches?) throws -> String {
+        let checkpoint = try Checkpoint(
+            network: network, optimizer: optimizer,
+            batchOrder: order.map { Checkpoint.BatchOrderState(generatorState: $0.generator.state,
+                                                               permutation: $0.permutation,
+                                                               position: $0.position, epoch: $0.epoch) },
+            notebookSHA256: notebookSHA256)
+        let bytes = try checkpoint.encode()
+        try Data(bytes).write(to: folder.appendingPathComponent(name), options: .atomic)
+        let hash = SHA256Hex.of(bytes)
+        checkpoints.removeAll { $0.path == name }
+        checkpoints.append(FileHash(path: name, sha256: hash))
+        return hash
+    }
+
+    // MARK: - TensorBoard
+
+    private func eventWriter() -> TensorBoardWriter? {
+        if events == nil && eventsProblem == nil {
+            do {
+                events = try TensorBoardWriter(folder: folder)
+            } catch {
+                eventsProblem = "\(error)"
+            }
+        }
+        return events
+    }
+
+    /// The scalars and logits histogram of one logged training step, as the tutorial records them.
+    func logTraining(_ record: TrainingRecord, logits: UnsafeBufferPointer<Float>) {
+        guard let writer = eventWriter() else { return }
+        writer.addScalar(tag: "loss", value: record.loss, step: record.step)
+        writer.addScalar(tag: "accuracy/train", value: record.trainAccuracy, step: record.step)
+        if let validation = record.validationAccuracy {
+            writer.addScalar(tag: "accuracy/validation", value: validation, step: record.step)
+        }
+        writer.addHistogram(tag: "logits", values: logits, step: record.step)
+    }
+
+    func logEvaluation(split: Split, accuracy: Double, loss: Double, step: Int) {
+        guard let writer = eventWriter() else { return }
+        writer.addScalar(tag: "accuracy/\(split.rawValue)", value: accuracy, step: step)
+        writer.addScalar(tag: "loss/\(split.rawValue)", value: loss, step: step)
+    }
+
+    func close() {
+        do {
+            try events?.close()
+        } catch {
+            eventsProblem = "\(error)"
+        }
+    }
+}
