@@ -17,3 +17,15 @@ public enum DatasetKind: String, CaseIterable, Sendable, Codable {
         }
     }
 }
+
+extension DatasetKind {
+    /// The folder this dataset's files are read from, given the `path` a notebook names: the
+    /// `cifar-10-batches-*` folder inside it for CIFAR-10 when there is one.
+    public func dataFolder(path: String) -> String {
+        switch self {
+        case .cifar10: CIFAR10Binary.resolveFolder(path)
+        case .cifar10Python: CIFAR10Python.resolveFolder(path)
+        case .mnist, .fashionMNIST, .spiral: path
+        }
+    }
+}

@@ -19,16 +19,24 @@ public final class NotebookRunner {
     public let runFolder: URL
     public var progress: TrainingProgress
 
-    private let state = RunState()
+    let state = RunState()
     /// Every data file read so far, with its SHA-256.
-    private var dataFiles: [FileHash] = []
-    private let artifacts: RunArtifacts
+    var dataFiles: [FileHash] = []
+    let artifacts: RunArtifacts
+    /// Reuses blocks whose inputs have not changed; nil runs everything.
+    let cache: BlockCache?
+    /// A {data} block taken from the cache whose examples are loaded only when a block needs them.
+    var pendingData: (directive: DataDirective, planned: PlannedBlock)?
 
-    public init(plan: NotebookPlan, runFolder: URL, progress: TrainingProgress = .silent) {
+    /// - notebookFolder: where the notebook's relative paths resolve (default: the notebook's folder).
+    /// - cacheFolder: where executed blocks are cached; nil executes every block.
+    public init(plan: NotebookPlan, runFolder: URL, notebookFolder: URL? = nil, cacheFolder: URL? = nil,
+                progress: TrainingProgress = .silent) {
         self.plan = plan
-        notebookFolder = URL(fileURLWithPath: plan.source.path).deletingLastPathComponent()
+        self.notebookFolder = notebookFolder ?? URL(fileURLWithPath: plan.source.path).deletingLastPathComponent()
         self.runFolder = runFolder
         self.progress = progress
+        cache = cacheFolder.map(BlockCache.init)
         artifacts = RunArtifacts(folder: runFolder, notebookSHA256: SHA256Hex.of(plan.source.text.utf8))
     }
 
@@ -37,16 +45,26 @@ public final class NotebookRunner {
         let started = Date()
         var blocks: [BlockRecord] = []
         var failure: RuntimeError?
-        for planned in plan.blocks {
+        var replay = CacheReplay(seed: plan.frontMatter.seed, enabled: cache != nil)
+        for (index, planned) in plan.blocks.enumerated() {
             if failure != nil {
                 blocks.append(BlockRecord(directive: planned.directive.kind, line: planned.line, status: .skipped))
                 continue
             }
             let blockStart = Date()
             do {
+                if let cached = try replay.next(planned, index: index, runner: self) {
+                    blocks.append(cached)
+                    continue
+                }
+                let outputsBefore = artifacts.writeLog.count
+                let dataFilesBefore = dataFiles.count
                 let metrics = try execute(planned)
-                blocks.append(BlockRecord(directive: planned.directive.kind, line: planned.line, status: .ok,
-                                          seconds: Date().timeIntervalSince(blockStart), metrics: metrics))
+                let record = BlockRecord(directive: planned.directive.kind, line: planned.line, status: .ok,
+                                         seconds: Date().timeIntervalSince(blockStart), metrics: metrics)
+                blocks.append(record)
+                replay.store(record, planned: planned, outputs: Array(artifacts.writeLog[outputsBefore...]),
+                             dataFiles: Array(dataFiles[dataFilesBefore...]), runner: self)
             } catch {
                 let runtime = error as? RuntimeError
                     ?? RuntimeError(location: SourceLocation(file: plan.source.path, line: planned.line),
@@ -57,6 +75,7 @@ public final class NotebookRunner {
             }
         }
         artifacts.close()
+        cache?.saveFileHashes()
         return RunRecord(
             notebook: plan.source.path, title: plan.title, description: plan.frontMatter.description,
             seed: plan.frontMatter.seed,
@@ -71,14 +90,14 @@ public final class NotebookRunner {
             notebookDirectory: notebookFolder.standardizedFileURL.path, machine: .current)
     }
 
-    private func fail(_ planned: PlannedBlock, _ message: String) -> RuntimeError {
+    func fail(_ planned: PlannedBlock, _ message: String) -> RuntimeError {
         RuntimeError(location: SourceLocation(file: plan.source.path, line: planned.line), message: message)
     }
 
-    private func execute(_ planned: PlannedBlock) throws -> BlockMetrics? {
+    func execute(_ planned: PlannedBlock) throws -> BlockMetrics? {
         switch planned.directive {
         case .data(let data): return try loadData(data, planned)
-        case .network(let network): return buildNetwork(network)
+        case .network(let network): return try buildNetwork(network)
         case .train(let directive): return try train(directive, planned)
         case .evaluate(let directive): return try evaluate(directive, planned)
         case .plot(let plot): return try self.plot(plot, planned)
@@ -89,7 +108,7 @@ public final class NotebookRunner {
 
     // MARK: - Directives
 
-    private func loadData(_ directive: DataDirective, _ planned: PlannedBlock) throws -> BlockMetrics {
+    func loadData(_ directive: DataDirective, _ planned: PlannedBlock) throws -> BlockMetrics {
         var dataset: Dataset
         let folder = directive.path.map { resolveInput($0) }
         do {
@@ -144,7 +163,8 @@ public final class NotebookRunner {
         return Array(values[(index * examples.featureCount)..<((index + 1) * examples.featureCount)])
     }
 
-    private func buildNetwork(_ directive: NetworkDirective) -> BlockMetrics {
+    private func buildNetwork(_ directive: NetworkDirective) throws -> BlockMetrics {
+        try loadPendingData()
         let features = state.dataset?.featureCount ?? 0
         // Initialization draws from its own stream so adding a block elsewhere can not change it.
         var generator = SeededGenerator(seed: plan.frontMatter.seed)
@@ -164,6 +184,7 @@ public final class NotebookRunner {
     }
 
     private func train(_ directive: TrainDirective, _ planned: PlannedBlock) throws -> BlockMetrics {
+        try loadPendingData()
         guard let source = state.examples(.train), let network = state.currentNetwork else {
             throw fail(planned, "{train} needs data and a network")
         }
@@ -232,6 +253,7 @@ public final class NotebookRunner {
     }
 
     private func evaluate(_ directive: EvaluateDirective, _ planned: PlannedBlock) throws -> BlockMetrics {
+        try loadPendingData()
         guard let examples = state.examples(directive.split), let network = state.currentNetwork,
               let dataset = state.dataset else {
             throw fail(planned, "there is no \(directive.split.rawValue) split to evaluate")
@@ -341,11 +363,13 @@ public final class NotebookRunner {
         case .confusion:
             break
         case .weights:
+            try loadPendingData()
             guard let network = state.currentNetwork, let shape = state.dataset?.imageShape else {
                 throw fail(planned, "there are no image weights to draw")
             }
             metrics.images = WeightTiles.make(network.layers[0], shape: shape, count: directive.count)
         case .samples:
+            try loadPendingData()
             guard let network = state.currentNetwork, let examples = state.examples(directive.split),
                   let dataset = state.dataset, let shape = dataset.imageShape else {
                 throw fail(planned, "there are no \(directive.split.rawValue) images to show")
@@ -362,7 +386,7 @@ public final class NotebookRunner {
     }
 
     /// An input path from the notebook: absolute as written, relative to the notebook's folder.
-    private func resolveInput(_ path: String) -> URL {
+    func resolveInput(_ path: String) -> URL {
         path.hasPrefix("/") ? URL(fileURLWithPath: path)
             : notebookFolder.appendingPathComponent(path).standardizedFileURL
     }

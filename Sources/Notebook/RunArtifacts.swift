@@ -8,6 +8,8 @@ final class RunArtifacts {
     let folder: URL
     let notebookSHA256: String
     private(set) var checkpoints: [FileHash] = []
+    /// Every checkpoint write in order, rewrites of the same name included: what each block wrote.
+    private(set) var writeLog: [FileHash] = []
     private var events: TensorBoardWriter?
     /// Set when the event file could not be written; the run goes on without it.
     private(set) var eventsProblem: String?
@@ -22,18 +24,28 @@ final class RunArtifacts {
     @discardableResult
     func writeCheckpoint(named name: String, network: Network, optimizer: any Optimizer,
                          order: EpochShuffledBatches?) throws -> String {
-        let checkpoint = try Checkpoint(
-            network: network, optimizer: optimizer,
-            batchOrder: order.map { Checkpoint.BatchOrderState(generatorState: $0.generator.state,
-                                                               permutation: $0.permutation,
-                                                               position: $0.position, epoch: $0.epoch) },
-            notebookSHA256: notebookSHA256)
+        let checkpoint = try Checkpoint(network: network, optimizer: optimizer, batchOrder: order.map(Self.batchOrderState),
+                                        notebookSHA256: notebookSHA256)
         let bytes = try checkpoint.encode()
         try Data(bytes).write(to: folder.appendingPathComponent(name), options: .atomic)
         let hash = SHA256Hex.of(bytes)
         checkpoints.removeAll { $0.path == name }
         checkpoints.append(FileHash(path: name, sha256: hash))
+        writeLog.append(FileHash(path: name, sha256: hash))
         return hash
+    }
+
+    static func batchOrderState(_ order: EpochShuffledBatches) -> Checkpoint.BatchOrderState {
+        Checkpoint.BatchOrderState(generatorState: order.generator.state, permutation: order.permutation,
+                                   position: order.position, epoch: order.epoch)
+    }
+
+    /// Takes over checkpoints a cached block wrote in an earlier run, so run.json lists them.
+    func adopt(_ files: [FileHash]) {
+        for file in files {
+            checkpoints.removeAll { $0.path == file.path }
+            checkpoints.append(file)
+        }
     }
 
     // MARK: - TensorBoard

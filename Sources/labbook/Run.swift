@@ -23,6 +23,9 @@ struct Run: ParsableCommand {
     @Flag(help: "Execute every block, ignoring cached results.")
     var noCache = false
 
+    @Option(help: "Where to cache executed blocks (default: .cache inside the run folder).")
+    var cacheDir: String?
+
     @Flag(name: .shortAndLong, help: "Print nothing but errors.")
     var quiet = false
 
@@ -36,7 +39,8 @@ struct Run: ParsableCommand {
         } catch {
             throw fail("cannot create the run folder \(folder.path): \(error.localizedDescription)")
         }
-        let runner = NotebookRunner(plan: plan, runFolder: folder,
+        let cacheFolder = noCache ? nil : (cacheDir.map { URL(fileURLWithPath: $0) } ?? folder.appendingPathComponent(".cache"))
+        let runner = NotebookRunner(plan: plan, runFolder: folder, cacheFolder: cacheFolder,
                                     progress: .forStandardError(quiet: quiet))
         let record = runner.run()
         do {
@@ -55,7 +59,9 @@ struct Run: ParsableCommand {
     }
 
     private func summary(_ record: RunRecord) -> String {
-        var parts = ["Ran \(record.notebook) in \(String(format: "%.2f", record.seconds)) s: \(record.blocks.count) blocks"]
+        let cached = record.blocks.filter { $0.status == .cached }.count
+        var parts = ["Ran \(record.notebook) in \(String(format: "%.2f", record.seconds)) s: \(record.blocks.count) blocks"
+                     + (cached > 0 ? " (\(cached) from the cache)" : "")]
         for block in record.blocks {
             if case .evaluate(let metrics) = block.metrics {
                 parts.append(String(format: "%@ accuracy %.4f (line %d)", metrics.split.rawValue, metrics.accuracy, block.line))

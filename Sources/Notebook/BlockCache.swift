@@ -1,0 +1,170 @@
+import Foundation
+import NeuralNet
+
+/// The cache of executed blocks that makes reruns cheap and is never stale.
+///
+/// Each block's key hashes the LabBook version, the key of the block before it (the first block's
+/// predecessor is the notebook's seed), the block's directive after parameter substitution (so
+/// comments and formatting do not matter, but every value does), and for a {data} block the SHA-256
+/// of every file in its folder. Change a parameter, a data file or any directive and every key from
+/// there on changes, so exactly the blocks after the change run again; edit only prose and no key
+/// changes at all.
+///
+/// An entry holds the block's record, the files it wrote (kept by content, so they can be put back),
+/// change the model (network, train, restore), a checkpoint of the state after it. Entries carry
+/// a checksum; an entry that does not verify, or whose files have changed, is recomputed, never
+/// trusted.
+final class BlockCache {
+    let folder: URL
+    private var fileHashes: [String: FileFingerprint]
+    private var fileHashesChanged = false
+
+    struct FileFingerprint: Codable {
+        var size: Int
+        var modified: Double
+        var sha256: String
+    }
+
+    /// What the model looked like after a block, when the block changed it.
+    enum ModelState: String, Codable {
+        /// A freshly built network, not trained yet.
+        case network
+        /// A network in training: optimizer state and batch order continue in the next {train}.
+        case training
+        /// A restored checkpoint, whose optimizer state a following {train} with the same settings continues.
+        case restored
+    }
+
+    struct Entry: Codable {
+        var record: BlockRecord
+        /// Files the block wrote into the run folder.
+        var outputs: [FileHash]
+        /// Data files the block read.
+        var dataFiles: [FileHash]
+        var modelState: ModelState?
+        /// SHA-256 of the stored state checkpoint, when there is one.
+        var stateSha256: String?
+        var checksum: String
+    }
+
+    init(folder: URL) {
+        self.folder = folder
+        let index = folder.appendingPathComponent("file-hashes.json")
+        fileHashes = (try? JSONDecoder().decode([String: FileFingerprint].self, from: Data(contentsOf: index))) ?? [:]
+    }
+
+    // MARK: - Keys
+
+    static func firstKey(seed: UInt64) -> String {
+        SHA256Hex.of("labbook \(LabBookVersion.current)\nseed \(seed)".utf8)
+    }
+
+    func key(previous: String, block: PlannedBlock, dataFolder: String?) -> String {
+        var text = "labbook \(LabBookVersion.current)\nafter \(previous)\n{\(block.directive.kind.rawValue)}\n"
+        text += block.resolvedBody.map(Self.canonical) ?? "-"
+        if let dataFolder {
+            for file in Self.filesIn(dataFolder) { text += "\n\(file) \(hash(of: file) ?? "unreadable")" }
+        }
+        return SHA256Hex.of(text.utf8)
+    }
+
+    /// The node as text that depends only on its values: mapping keys sorted, scalars typed.
+    static func canonical(_ node: YAMLNode) -> String {
+        switch node {
+        case .scalar(let value, _):
+            return "\(value.typeName):\(value)".debugDescription
+        case .sequence(let items, _):
+            return "[" + items.map(canonical).joined(separator: ",") + "]"
+        case .mapping(let pairs, _):
+            return "{" + pairs.sorted { $0.key < $1.key }.map { "\($0.key.debugDescription):\(canonical($0.value))" }
+                .joined(separator: ",") + "}"
+        }
+    }
+
+    static func filesIn(_ folder: String) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return names.sorted().map { folder + "/" + $0 }.filter {
+            var isFolder: ObjCBool = false
+            return FileManager.default.fileExists(atPath: $0, isDirectory: &isFolder) && !isFolder.boolValue
+        }
+    }
+
+    /// A file's SHA-256, remembered by size and modification time so unchanged data is hashed once.
+    func hash(of path: String) -> String? {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+              let size = (attributes[.size] as? NSNumber)?.intValue,
+              let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 else { return nil }
+        if let known = fileHashes[path], known.size == size, known.modified == modified { return known.sha256 }
+        guard let sha256 = SHA256Hex.ofFile(path) else { return nil }
+        fileHashes[path] = FileFingerprint(size: size, modified: modified, sha256: sha256)
+        fileHashesChanged = true
+        return sha256
+    }
+
+    // MARK: - Entries
+
+    private func entryURL(_ key: String) -> URL { folder.appendingPathComponent("\(key).json") }
+    func stateURL(_ key: String) -> URL { folder.appendingPathComponent("\(key).state.safetensors") }
+
+    private func blobURL(_ sha256: String) -> URL { folder.appendingPathComponent("\(sha256).blob") }
+
+    /// The entry for `key` if it is present and intact, with every file it wrote put back into
+    /// `runFolder` as it wrote it (a later block may have overwritten one, or a user removed it).
+    func entry(_ key: String, runFolder: URL) -> Entry? {
+        guard let data = try? Data(contentsOf: entryURL(key)),
+              let entry = try? JSONDecoder().decode(Entry.self, from: data),
+              entry.checksum == Self.checksum(entry, key: key) else { return nil }
+        for output in entry.outputs {
+            let target = runFolder.appendingPathComponent(output.path)
+            if hash(of: target.path) == output.sha256 { continue }
+            guard let blob = try? Data(contentsOf: blobURL(output.sha256)), SHA256Hex.of(blob) == output.sha256,
+                  (try? blob.write(to: target, options: .atomic)) != nil else { return nil }
+        }
+        if let stateSha256 = entry.stateSha256, SHA256Hex.ofFile(stateURL(key).path) != stateSha256 {
+            return nil
+        }
+        return entry
+    }
+
+    /// Stores a block's outcome; `state`, when the block changed the model, is a checkpoint of it.
+    func store(_ key: String, record: BlockRecord, outputs: [FileHash], runFolder: URL, dataFiles: [FileHash],
+               modelState: ModelState?, state: [UInt8]?) {
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            if let state { try Data(state).write(to: stateURL(key), options: .atomic) }
+            for output in outputs where !FileManager.default.fileExists(atPath: blobURL(output.sha256).path) {
+                try Data(contentsOf: runFolder.appendingPathComponent(output.path))
+                    .write(to: blobURL(output.sha256), options: .atomic)
+            }
+            var entry = Entry(record: record, outputs: outputs, dataFiles: dataFiles, modelState: modelState,
+                              stateSha256: state.map { SHA256Hex.of($0) }, checksum: "")
+            entry.checksum = Self.checksum(entry, key: key)
+            try JSONEncoder().encode(entry).write(to: entryURL(key), options: .atomic)
+        } catch {
+            // A cache that can not be written only costs time on the next run.
+        }
+    }
+
+    /// The state checkpoint stored for `key`.
+    func state(_ key: String) -> Checkpoint? {
+        guard let data = try? Data(contentsOf: stateURL(key)) else { return nil }
+        return try? Checkpoint.decode([UInt8](data))
+    }
+
+    func saveFileHashes() {
+        guard fileHashesChanged else { return }
+        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        if let data = try? JSONEncoder().encode(fileHashes) {
+            try? data.write(to: folder.appendingPathComponent("file-hashes.json"), options: .atomic)
+        }
+    }
+
+    static func checksum(_ entry: Entry, key: String) -> String {
+        var unsigned = entry
+        unsigned.checksum = ""
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let body = (try? encoder.encode(unsigned)) ?? Data()
+        return SHA256Hex.of(Array(key.utf8) + Array(body))
+    }
+}
