@@ -1,0 +1,137 @@
+import Foundation
+import NeuralNet
+
+/// Re-executes a recorded run and compares it with the record: every checkpoint's SHA-256 and every
+/// block's metrics (timings aside). The proof that a run is reproducible.
+public struct RunVerifier {
+    /// One thing that came out differently.
+    public struct Difference: Sendable, Equatable {
+        /// A checkpoint file or `line N {directive}`.
+        public var what: String
+        public var detail: String
+    }
+
+    public struct Outcome: Sendable {
+        public var differences: [Difference]
+        /// Ways this machine differs from the one that made the record, which can explain differences.
+        public var environmentNotes: [String]
+        public var checkpointsCompared: Int
+        public var blocksCompared: Int
+        public var seconds: Double
+        public var isBitIdentical: Bool { differences.isEmpty }
+    }
+
+    public let runFolder: URL
+    public let record: RunRecord
+
+    public init(runFolder: URL) throws {
+        self.runFolder = runFolder
+        record = try RunRecordFile.read(from: runFolder.appendingPathComponent("run.json"))
+    }
+
+    /// Re-runs the notebook copy with the recorded parameters into `scratch` and compares.
+    public func verify(scratch: URL, notebookText: String) throws -> Outcome {
+        let started = Date()
+        let overrides = record.params.keys.sorted().map { "\($0)=\(record.params[$0]!.text)" }
+        let plan = try NotebookPlan.make(bytes: Array(notebookText.utf8), path: record.notebook, overrides: overrides)
+        let rerun = NotebookRunner(plan: plan, runFolder: scratch,
+                                   notebookFolder: record.notebookDirectory.map { URL(fileURLWithPath: $0) }).run()
+
+        var differences: [Difference] = []
+        if let error = rerun.error { differences.append(Difference(what: "run", detail: "the re-run failed: \(error)")) }
+        let newCheckpoints = Dictionary((rerun.checkpoints ?? []).map { ($0.path, $0.sha256) }, uniquingKeysWith: { _, b in b })
+        for checkpoint in record.checkpoints ?? [] {
+            guard let newHash = newCheckpoints[checkpoint.path] else {
+                differences.append(Difference(what: checkpoint.path, detail: "not written by the re-run"))
+                continue
+            }
+            if newHash != checkpoint.sha256 {
+                differences.append(Difference(what: checkpoint.path, detail: Self.tensorDifferences(
+                    runFolder.appendingPathComponent(checkpoint.path), scratch.appendingPathComponent(checkpoint.path))))
+            }
+        }
+        for (old, new) in zip(record.blocks, rerun.blocks) {
+            let label = "line \(old.line) {\(old.directive.rawValue)}"
+            if old.status != new.status && !(old.status == .cached && new.status == .ok) {
+                differences.append(Difference(what: label, detail: "status \(old.status.rawValue) became \(new.status.rawValue)"))
+            }
+            let changed = Self.changedFields(old.metrics, new.metrics)
+            if !changed.isEmpty {
+                differences.append(Difference(what: label, detail: "metrics differ: " + changed.joined(separator: ", ")))
+            }
+        }
+        if record.blocks.count != rerun.blocks.count {
+            differences.append(Difference(what: "run", detail: "\(record.blocks.count) blocks recorded, \(rerun.blocks.count) re-run"))
+        }
+        return Outcome(differences: differences, environmentNotes: environmentNotes(rerun),
+                       checkpointsCompared: record.checkpoints?.count ?? 0, blocksCompared: record.blocks.count,
+                       seconds: Date().timeIntervalSince(started))
+    }
+
+    func environmentNotes(_ rerun: RunRecord) -> [String] {
+        var notes: [String] = []
+        if let old = record.machine, let new = rerun.machine, old != new {
+            notes.append("recorded on \(old.hostname) (\(old.cpu)), re-run on \(new.hostname) (\(new.cpu))")
+        }
+        if record.blas.core != rerun.blas.core {
+            notes.append("OpenBLAS used its \(record.blas.core) kernels then and \(rerun.blas.core) now")
+        }
+        if record.blas.threads != rerun.blas.threads {
+            notes.append("OpenBLAS ran \(record.blas.threads) threads then and \(rerun.blas.threads) now")
+        }
+        if record.labbookVersion != rerun.labbookVersion {
+            notes.append("recorded by LabBook \(record.labbookVersion), re-run by \(rerun.labbookVersion)")
+        }
+        return notes
+    }
+
+    /// The top-level metric fields whose values differ, timings aside.
+    static func changedFields(_ old: BlockMetrics?, _ new: BlockMetrics?) -> [String] {
+        let a = fields(old), b = fields(new)
+        return Set(a.keys).union(b.keys).sorted().filter { a[$0] != b[$0] }
+    }
+
+    static let timingFields: Set<String> = ["seconds", "steps_per_second"]
+
+    /// A block's metrics as JSON text per field, without the fields that measure time.
+    static func fields(_ metrics: BlockMetrics?) -> [String: String] {
+        guard let metrics else { return [:] }
+        let record = BlockRecord(directive: .data, line: 0, status: .ok, metrics: metrics)
+        guard let data = try? RunRecordFile.encoder().encode(record),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let fields = object["metrics"] as? [String: Any] else { return [:] }
+        var result: [String: String] = [:]
+        for (key, value) in fields where !timingFields.contains(key) {
+            let text = (try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed]))
+                .map { String(decoding: $0, as: UTF8.self) }
+            result[key] = text ?? "\(value)"
+        }
+        return result
+    }
+
+    /// Which tensors of two checkpoints differ, with the largest relative difference of each.
+    static func tensorDifferences(_ old: URL, _ new: URL) -> String {
+        guard let oldData = FileManager.default.contents(atPath: old.path),
+              let newData = FileManager.default.contents(atPath: new.path),
+              let a = try? Safetensors.decode([UInt8](oldData)), let b = try? Safetensors.decode([UInt8](newData)) else {
+            return "SHA-256 differs (the recorded file is missing or unreadable)"
+        }
+        var parts: [String] = []
+        for name in Set(a.names).union(b.names).sorted() {
+            guard let x = try? a.float32(name), let y = try? b.float32(name) else {
+                if (try? a.data(name)) != (try? b.data(name)) { parts.append("\(name) differs") }
+                continue
+            }
+            guard x.count == y.count else {
+                parts.append("\(name) has \(x.count) values, now \(y.count)")
+                continue
+            }
+            var largest: Float = 0
+            for (p, q) in zip(x, y) where p != q {
+                largest = max(largest, abs(p - q) / max(abs(p), abs(q), Float.leastNormalMagnitude))
+            }
+            if largest > 0 { parts.append("\(name) max relative difference \(largest)") }
+        }
+        return parts.isEmpty ? "SHA-256 differs (metadata only)" : parts.joined(separator: "; ")
+    }
+}
