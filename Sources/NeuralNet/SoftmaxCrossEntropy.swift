@@ -9,13 +9,16 @@ public enum SoftmaxCrossEntropy {
     /// The mean loss over `batchSize` rows of `classes` logits. When `gradient` is given it receives
     /// dLoss/dLogits: `(softmax - oneHot(label)) / batchSize`. Sums run row by row, in order.
     /// `correct`, when given, receives how many rows have their label as the first largest logit.
+    /// `gradientBatchSize`, when the rows are one part of a larger batch, is that batch's size: the
+    /// gradient is of the whole batch's mean (the returned loss is still this part's mean).
     public static func loss(
         logits: UnsafePointer<Float>, labels: UnsafePointer<Int32>, batchSize: Int, classes: Int,
-        gradient: UnsafeMutablePointer<Float>? = nil, correct: UnsafeMutablePointer<Int>? = nil
+        gradient: UnsafeMutablePointer<Float>? = nil, correct: UnsafeMutablePointer<Int>? = nil,
+        gradientBatchSize: Int? = nil
     ) -> Double {
         var total = 0.0
         var correctCount = 0
-        let scale = 1 / Float(batchSize)
+        let scale = 1 / Float(gradientBatchSize ?? batchSize)
         for row in 0..<batchSize {
             let z = logits + row * classes
             let label = Int(labels[row])

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What one training step measured on its batch, before the update it applied.
 public struct StepResult: Sendable, Equatable {
     /// Mean cross-entropy over the batch.
@@ -19,10 +21,17 @@ public struct StepResult: Sendable, Equatable {
 /// gradient and lets the optimizer update every parameter slot. Callers fill `input` and `labels`
 /// (or pass an `ExampleSource` and a `BatchOrder` to `step(source:order:)`) and nothing is allocated
 /// per step, so memory stays flat however long the run.
+///
+/// With `shards: 2` the batch is split in two halves that run forward and backward at the same time,
+/// each on its own core with single-threaded BLAS products (which OpenBLAS runs faster on these
+/// shapes than one product split across two threads); the halves' gradients are then added in a
+/// fixed order, so results stay bit-identical from run to run.
 public final class Trainer {
     public private(set) var network: Network
     public var optimizer: any Optimizer
     public let batchSize: Int
+    /// How many parts of the batch are processed in parallel.
+    public let shards: Int
 
     /// The batch's features, `batchSize × inputSize`, filled by the caller before `step()`.
     public var input: UnsafeMutablePointer<Float> { inputBuffer.pointer }
@@ -33,20 +42,47 @@ public final class Trainer {
     private let labelBuffer: ScratchBuffer<Int32>
     private let outputs: [ScratchBuffer<Float>]
     private let deltas: [ScratchBuffer<Float>]
-    private let weightGradients: [ScratchBuffer<Float>]
-    private let biasGradients: [ScratchBuffer<Float>]
+    /// Per shard, per layer: each shard's gradients; shard 0's end up holding the batch's sum.
+    private let weightGradients: [[ScratchBuffer<Float>]]
+    private let biasGradients: [[ScratchBuffer<Float>]]
+    /// Each shard's rows of the batch.
+    private let rowRanges: [Range<Int>]
 
-    public init(network: Network, optimizer: any Optimizer, batchSize: Int) {
+    public init(network: Network, optimizer: any Optimizer, batchSize: Int, shards: Int = 1) {
         precondition(batchSize > 0, "batch size must be positive")
         self.network = network
         self.optimizer = optimizer
         self.batchSize = batchSize
+        self.shards = max(1, min(shards, batchSize))
         inputBuffer = ScratchBuffer(count: batchSize * network.inputSize, repeating: 0)
         labelBuffer = ScratchBuffer(count: batchSize, repeating: 0)
         outputs = network.layers.map { ScratchBuffer(count: batchSize * $0.outputSize, repeating: 0) }
         deltas = network.layers.map { ScratchBuffer(count: batchSize * $0.outputSize, repeating: 0) }
-        weightGradients = network.layers.map { ScratchBuffer(count: $0.weight.count, repeating: 0) }
-        biasGradients = network.layers.map { ScratchBuffer(count: $0.bias.count, repeating: 0) }
+        weightGradients = (0..<self.shards).map { _ in network.layers.map { ScratchBuffer(count: $0.weight.count, repeating: 0) } }
+        biasGradients = (0..<self.shards).map { _ in network.layers.map { ScratchBuffer(count: $0.bias.count, repeating: 0) } }
+        let shardCount = self.shards
+        rowRanges = (0..<shardCount).map { ($0 * batchSize / shardCount)..<(($0 + 1) * batchSize / shardCount) }
+    }
+
+    /// Two halves on machines with two cores or more and batches big enough to split; one otherwise.
+    public static func defaultShards(batchSize: Int) -> Int {
+        ProcessInfo.processInfo.activeProcessorCount >= 2 && batchSize >= 64 ? 2 : 1
+    }
+
+    /// Runs `body` once per shard, in parallel when there is more than one.
+    ///
+    /// The shards touch disjoint rows of the shared buffers and their own gradient buffers, which is
+    /// what makes handing `body` to several threads at once safe.
+    private func forEachShard(_ body: (Int) -> Void) {
+        guard shards > 1 else { return body(0) }
+        // One single-threaded product per core: OpenBLAS's own threads would only compete with them.
+        let blasThreads = BLASInfo.threadCount
+        if blasThreads != 1 { BLASInfo.setThreadCount(1) }
+        defer { if blasThreads != 1 { BLASInfo.setThreadCount(blasThreads) } }
+        withoutActuallyEscaping(body) { body in
+            let shared = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: shards) { shared.value($0) }
+        }
     }
 
     /// The output of layer `index` (after its activation; the last layer's are the logits) for the
@@ -67,7 +103,14 @@ public final class Trainer {
         source: some ExampleSource, order: inout some BatchOrder, includeRegularizationLoss: Bool = false
     ) -> StepResult {
         precondition(order.batchSize == batchSize, "batch order and trainer disagree on the batch size")
-        order.nextBatch().withUnsafeBufferPointer { source.gather($0, features: input, labels: labels) }
+        let features = source.featureCount
+        order.nextBatch().withUnsafeBufferPointer { indices in
+            forEachShard { shard in
+                let rows = rowRanges[shard]
+                source.gather(UnsafeBufferPointer(rebasing: indices[rows]), features: input + rows.lowerBound * features,
+                              labels: labels + rows.lowerBound)
+            }
+        }
         return step(includeRegularizationLoss: includeRegularizationLoss)
     }
 
@@ -90,9 +133,9 @@ public final class Trainer {
             let layer = network.layers[index]
             return [
                 Tensor(shape: layer.weight.shape, scalars: Array(UnsafeBufferPointer(
-                    start: weightGradients[index].pointer, count: layer.weight.count))),
+                    start: weightGradients[0][index].pointer, count: layer.weight.count))),
                 Tensor(shape: layer.bias.shape, scalars: Array(UnsafeBufferPointer(
-                    start: biasGradients[index].pointer, count: layer.bias.count))),
+                    start: biasGradients[0][index].pointer, count: layer.bias.count))),
             ]
         }
         return (dataLoss, tensors)
@@ -101,27 +144,54 @@ public final class Trainer {
     /// Forward pass, loss and back-propagation into the gradient buffers; returns the data loss.
     private func computeGradients(correct: inout Int) -> Double {
         let layerCount = network.layers.count
-        for (index, layer) in network.layers.enumerated() {
-            layer.forward(layerInput(index), batchSize: batchSize, into: outputs[index].pointer)
+        let classes = network.outputSize
+        var shardLoss = [Double](repeating: 0, count: shards)
+        var shardCorrect = [Int](repeating: 0, count: shards)
+        shardLoss.withUnsafeMutableBufferPointer { shardLoss in
+            shardCorrect.withUnsafeMutableBufferPointer { shardCorrect in
+                forEachShard { shard in
+                    let rows = rowRanges[shard]
+                    let first = rows.lowerBound
+                    for (index, layer) in network.layers.enumerated() {
+                        layer.forward(layerInput(index) + first * layer.inputSize, batchSize: rows.count,
+                                      into: outputs[index].pointer + first * layer.outputSize)
+                    }
+                    shardLoss[shard] = SoftmaxCrossEntropy.loss(
+                        logits: outputs[layerCount - 1].pointer + first * classes, labels: labels + first,
+                        batchSize: rows.count, classes: classes,
+                        gradient: deltas[layerCount - 1].pointer + first * classes,
+                        correct: shardCorrect.baseAddress! + shard, gradientBatchSize: batchSize)
+                    for index in stride(from: layerCount - 1, through: 0, by: -1) {
+                        let layer = network.layers[index]
+                        layer.backward(
+                            input: layerInput(index) + first * layer.inputSize,
+                            output: outputs[index].pointer + first * layer.outputSize,
+                            outputGradient: deltas[index].pointer + first * layer.outputSize, batchSize: rows.count,
+                            weightGradient: weightGradients[shard][index].pointer,
+                            biasGradient: biasGradients[shard][index].pointer,
+                            inputGradient: index == 0 ? nil : deltas[index - 1].pointer + first * network.layers[index - 1].outputSize)
+                    }
+                }
+            }
         }
-        let dataLoss = SoftmaxCrossEntropy.loss(
-            logits: outputs[layerCount - 1].pointer, labels: labels, batchSize: batchSize,
-            classes: network.outputSize, gradient: deltas[layerCount - 1].pointer, correct: &correct)
-
-        for index in stride(from: layerCount - 1, through: 0, by: -1) {
+        // Shard gradients added in shard order, then the L2 term once: a fixed order of sums.
+        for index in 0..<layerCount {
             let layer = network.layers[index]
-            layer.backward(
-                input: layerInput(index), output: outputs[index].pointer,
-                outputGradient: deltas[index].pointer, batchSize: batchSize,
-                weightGradient: weightGradients[index].pointer,
-                biasGradient: biasGradients[index].pointer,
-                inputGradient: index == 0 ? nil : deltas[index - 1].pointer)
+            for shard in 1..<max(shards, 1) {
+                add(weightGradients[shard][index].pointer, into: weightGradients[0][index].pointer, count: layer.weight.count)
+                add(biasGradients[shard][index].pointer, into: biasGradients[0][index].pointer, count: layer.bias.count)
+            }
             layer.weight.scalars.withUnsafeBufferPointer { weight in
-                network.l2.addGradient(weight: weight.baseAddress!, to: weightGradients[index].pointer,
+                network.l2.addGradient(weight: weight.baseAddress!, to: weightGradients[0][index].pointer,
                                        count: weight.count)
             }
         }
-        return dataLoss
+        correct = shardCorrect.reduce(0, +)
+        return zip(shardLoss, rowRanges).reduce(0) { $0 + $1.0 * Double($1.1.count) } / Double(batchSize)
+    }
+
+    private func add(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { target[i] += source[i] }
     }
 
     /// The input of layer `index`: the batch for the first layer, the previous layer's output after.
@@ -133,13 +203,19 @@ public final class Trainer {
         for index in network.layers.indices {
             network.layers[index].weight.scalars.withUnsafeMutableBufferPointer { weight in
                 optimizer.update(slot: 2 * index, parameter: weight.baseAddress!,
-                                 gradient: weightGradients[index].pointer, count: weight.count)
+                                 gradient: weightGradients[0][index].pointer, count: weight.count)
             }
             network.layers[index].bias.scalars.withUnsafeMutableBufferPointer { bias in
                 optimizer.update(slot: 2 * index + 1, parameter: bias.baseAddress!,
-                                 gradient: biasGradients[index].pointer, count: bias.count)
+                                 gradient: biasGradients[0][index].pointer, count: bias.count)
             }
         }
         optimizer.step += 1
     }
+}
+
+/// A value handed to other threads whose safety the code around it guarantees (disjoint writes).
+private struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }

@@ -82,7 +82,8 @@ struct CacheReplay {
             guard case .train(let settings) = runner.plan.blocks[lastModel.index].directive else { return }
             state.network = checkpoint.network
             state.trainer = Trainer(network: checkpoint.network, optimizer: checkpoint.optimizer.makeOptimizer(),
-                                    batchSize: settings.batchSize)
+                                    batchSize: settings.batchSize,
+                                    shards: Trainer.defaultShards(batchSize: settings.batchSize))
             state.trainingSettings = settings
             if !dataAfterModel, let saved = checkpoint.batchOrder {
                 state.batchOrder = NotebookRunner.batchOrder(count: saved.permutation.count, batchSize: settings.batchSize,

@@ -198,12 +198,14 @@ public final class NotebookRunner {
                   restored.optimizer.settings == Self.optimizerSettings(directive) {
             // Continue exactly where the restored checkpoint left off.
             trainer = Trainer(network: network, optimizer: restored.optimizer.makeOptimizer(),
-                              batchSize: directive.batchSize)
+                              batchSize: directive.batchSize,
+                              shards: Trainer.defaultShards(batchSize: directive.batchSize))
             restoredOrder = restored.batchOrder
         } else {
             var optimizer = directive.optimizer.make(learningRate: directive.learningRate, momentum: directive.momentum)
             optimizer.step = state.globalStep
-            trainer = Trainer(network: network, optimizer: optimizer, batchSize: directive.batchSize)
+            trainer = Trainer(network: network, optimizer: optimizer, batchSize: directive.batchSize,
+                              shards: Trainer.defaultShards(batchSize: directive.batchSize))
         }
         state.trainer = trainer
         state.trainingSettings = directive
@@ -248,7 +250,8 @@ public final class NotebookRunner {
         return .train(TrainMetrics(
             steps: directive.steps, globalStep: trainer.optimizer.step, finalLoss: records.last?.loss ?? 0,
             optimizer: directive.optimizer.rawValue, learningRate: Double(directive.learningRate),
-            batchSize: directive.batchSize, stepsPerSecond: Double(directive.steps) / max(seconds, 1e-9),
+            batchSize: directive.batchSize, shards: trainer.shards,
+            stepsPerSecond: Double(directive.steps) / max(seconds, 1e-9),
             seconds: seconds, history: records, histograms: histograms.series))
     }
 

@@ -251,6 +251,8 @@ public struct TrainMetrics: Codable, Sendable, Equatable {
     public var optimizer: String
     public var learningRate: Double
     public var batchSize: Int
+    /// Parts of each batch computed in parallel (the sum of their gradients is fixed-order).
+    public var shards: Int
     public var stepsPerSecond: Double
     public var seconds: Double
     public var history: [TrainingRecord]

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NeuralNet
 
 /// The `labbook` command: runs neural-network notebooks and the reference tutorial.
 @main
@@ -10,12 +11,13 @@ struct LabBook: ParsableCommand {
         commandName: "labbook",
         abstract: "Reproducible notebooks for neural-network tutorials.",
         version: version,
-        subcommands: [Run.self, Check.self, Verify.self, New.self, ReportCommand.self, Tutorial.self]
+        subcommands: [Run.self, Check.self, Verify.self, New.self, ReportCommand.self, Tutorial.self, Bench.self]
     )
 
     /// Runs the command with LabBook's exit statuses: 0 for success, 1 for an error in the user's
     /// notebook or data (reported by the command itself), 2 for a usage error.
     static func main() {
+        BLASCoreSelection.reexecuteWithFasterCoreIfNeeded()
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -93,7 +93,7 @@ struct Tutorial: ParsableCommand {
               + "BLAS core \(BLASInfo.coreName), \(BLASInfo.threadCount) threads")
 
         let trainer = Trainer(network: network, optimizer: optimizer.make(learningRate: learningRate, momentum: momentum),
-                              batchSize: batchSize)
+                              batchSize: batchSize, shards: Trainer.defaultShards(batchSize: batchSize))
         var order = EpochShuffledBatches(count: train.count, batchSize: batchSize, seed: seed &+ 1)
         let trainStart = Date()
         do {

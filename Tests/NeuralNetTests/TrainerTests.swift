@@ -101,4 +101,34 @@ final class TrainerTests: XCTestCase {
             XCTAssertLessThan(nonFinite?.step ?? 100, 100)
         }
     }
+
+    /// Splitting the batch in two halves computes the same gradient (up to the order of float sums)
+    /// and stays bit-identical from run to run.
+    func testShardedStepsMatchTheWholeBatch() throws {
+        let data = quadrants(200, seed: 5)
+        var generator = SeededGenerator(seed: 6)
+        let network = Network(inputSize: 2, layers: [LayerSpec(units: 16, activation: .relu), LayerSpec(units: 2, activation: .none)],
+                              initializer: .he, l2: 0.01, generator: &generator)
+        func gradients(shards: Int) -> (Double, [Tensor]) {
+            let trainer = Trainer(network: network, optimizer: SGD(learningRate: 0.1), batchSize: 50, shards: shards)
+            var order = SequentialOrder(count: data.count, batchSize: 50)
+            order.nextBatch().withUnsafeBufferPointer { data.gather($0, features: trainer.input, labels: trainer.labels) }
+            return trainer.gradients()
+        }
+        let (wholeLoss, whole) = gradients(shards: 1)
+        let (splitLoss, split) = gradients(shards: 2)
+        XCTAssertEqual(splitLoss, wholeLoss, accuracy: 1e-6)
+        for (a, b) in zip(whole, split) {
+            for (x, y) in zip(a.scalars, b.scalars) { XCTAssertEqual(x, y, accuracy: 1e-5 * max(1, abs(x))) }
+        }
+        func trained() throws -> Network {
+            let trainer = Trainer(network: network, optimizer: Momentum(learningRate: 0.05), batchSize: 50, shards: 2)
+            var order = SequentialOrder(count: data.count, batchSize: 50)
+            try trainer.train(steps: 40, source: data, order: &order, logEvery: 10)
+            return trainer.network
+        }
+        let blasThreads = BLASInfo.threadCount
+        XCTAssertEqual(try trained(), try trained())
+        XCTAssertEqual(BLASInfo.threadCount, blasThreads, "a sharded step leaves OpenBLAS's thread count as it found it")
+    }
 }

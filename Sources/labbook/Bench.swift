@@ -1,0 +1,157 @@
+import ArgumentParser
+import Datasets
+import Foundation
+import NeuralNet
+
+/// `labbook bench`: speed and memory of the tutorial's training step, against this machine's SGEMM
+/// and, when TensorFlow is installed, against TensorFlow on the same data.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Benchmark the tutorial's network: ms/step, GFLOP/s against this machine's SGEMM, load time, peak RSS.")
+
+    @Option(help: "CIFAR-10 binary folder; without it the benchmark trains on random data of the same shape.")
+    var dataDir: String?
+
+    @Option(help: "Training steps to time.")
+    var steps = 2000
+
+    @Option(help: "Parallel halves of each batch (default: 2 on machines with two cores or more).")
+    var shards: Int?
+
+    @Option(help: "TensorFlow reference script to time beside LabBook, when TensorFlow is installed.")
+    var tfReference = "../shared/tools/tf-reference"
+
+    static let (batch, inputs, hidden, classes) = (400, 3072, 120, 10)
+
+    /// Floating-point operations of one step: the forward and weight-gradient products of both layers
+    /// and the hidden layer's input gradient.
+    static var flopsPerStep: Double {
+        Double(2 * batch * (2 * inputs * hidden + 3 * hidden * classes))
+    }
+
+    func run() throws {
+        let shardCount = shards ?? Trainer.defaultShards(batchSize: Self.batch)
+        print("LabBook \(LabBook.version) benchmark: 3072 -> 120 relu -> 10, batch 400, plain SGD, \(steps) steps")
+        print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; OpenBLAS core \(BLASInfo.coreName)")
+
+        let loadStart = Date()
+        let data: Dataset
+        if let dataDir {
+            do { data = try CIFAR10Binary.load(directory: dataDir) } catch { throw fail("\(error)") }
+        } else {
+            data = Self.randomData()
+        }
+        let loadSeconds = Date().timeIntervalSince(loadStart)
+        print(String(format: "data load: %.3f s (%@, %d training images)", loadSeconds,
+                     dataDir == nil ? "random data" : "CIFAR-10 binary", data.train.count))
+
+        let sgemm = Self.sgemmRate(shards: shardCount)
+        let normalizer = Normalizer(.meanImage, fittedOn: data.train, channels: 3)
+        let train = NormalizedExamples(data.train, normalizer: normalizer, classCount: 10)
+        var generator = SeededGenerator(seed: 1)
+        let network = Network(inputSize: Self.inputs, layers: [LayerSpec(units: Self.hidden, activation: .relu),
+                                                               LayerSpec(units: Self.classes, activation: .none)],
+                              initializer: .truncatedNormal, l2: 0.1, generator: &generator)
+        let trainer = Trainer(network: network, optimizer: SGD(learningRate: 0.001), batchSize: Self.batch,
+                              shards: shardCount)
+        var order = EpochShuffledBatches(count: train.count, batchSize: Self.batch, seed: 2)
+        for _ in 0..<20 { _ = trainer.step(source: train, order: &order) }  // warm-up: pages, thread pools
+        let start = Date()
+        for _ in 0..<steps { _ = trainer.step(source: train, order: &order) }
+        let seconds = Date().timeIntervalSince(start)
+        let msPerStep = 1000 * seconds / Double(steps)
+        let achieved = Self.flopsPerStep / (msPerStep / 1000) / 1e9
+        print(String(format: "training: %.3f ms/step, %.0f examples/s, %.1f GFLOP/s (%d parallel half-batch%@, BLAS threads %d)",
+                     msPerStep, Double(Self.batch) * Double(steps) / seconds, achieved, shardCount,
+                     shardCount == 1 ? "" : "es", BLASInfo.threadCount))
+        print(String(format: "SGEMM on the step's shapes, this machine, same threading: %.1f GFLOP/s; training reaches %.0f%% of it",
+                     sgemm, 100 * achieved / sgemm))
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        print(String(format: "peak RSS: %.0f MB", Double(usage.ru_maxrss) / 1024))
+        if let dataDir { runTensorFlow(dataDir: dataDir, msPerStep: msPerStep) }
+    }
+
+    /// Random bytes shaped like CIFAR-10, for machines without the dataset.
+    static func randomData() -> Dataset {
+        var generator = SeededGenerator(seed: 3)
+        func split(_ count: Int) -> LabeledExamples {
+            LabeledExamples(features: .bytes((0..<(count * inputs)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }),
+                            labels: (0..<count).map { _ in UInt8(generator.nextInt(below: 10)) }, featureCount: inputs)
+        }
+        return Dataset(name: "random", classNames: (0..<10).map(String.init), imageShape: CIFAR10Binary.imageShape,
+                       train: split(10_000), test: split(1000))
+    }
+
+    /// GFLOP/s of the step's two large products (400×3072·3072×120 and its weight-gradient transpose
+    /// product), run the way training runs them: split in `shards` concurrent single-threaded halves.
+    static func sgemmRate(shards: Int) -> Double {
+        let a = [Float](repeating: 0.5, count: batch * inputs)
+        let w = [Float](repeating: 0.25, count: inputs * hidden)
+        var forward = [Float](repeating: 0, count: batch * hidden)
+        var gradient = [Float](repeating: 0, count: shards * inputs * hidden)
+        let repetitions = 200
+        let rows = batch / shards
+        let blasThreads = BLASInfo.threadCount
+        if shards > 1 { BLASInfo.setThreadCount(1) }
+        defer { BLASInfo.setThreadCount(blasThreads) }
+        let start = Date()
+        a.withUnsafeBufferPointer { a in
+            w.withUnsafeBufferPointer { w in
+                forward.withUnsafeMutableBufferPointer { y in
+                    gradient.withUnsafeMutableBufferPointer { g in
+                        let pointers = UncheckedPointers(a: a.baseAddress!, w: w.baseAddress!, y: y.baseAddress!, g: g.baseAddress!)
+                        for _ in 0..<repetitions {
+                            DispatchQueue.concurrentPerform(iterations: shards) { shard in
+                                let p = pointers
+                                let first = shard * rows
+                                MatrixProduct.multiply(p.a + first * inputs, transposeA: false, rowsA: rows, columnsA: inputs,
+                                                       p.w, transposeB: false, rowsB: inputs, columnsB: hidden,
+                                                       into: p.y + first * hidden)
+                                MatrixProduct.multiply(p.a + first * inputs, transposeA: true, rowsA: rows, columnsA: inputs,
+                                                       p.y + first * hidden, transposeB: false, rowsB: rows, columnsB: hidden,
+                                                       into: p.g + shard * inputs * hidden)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let seconds = Date().timeIntervalSince(start)
+        return Double(repetitions) * Double(4 * batch * inputs * hidden) / seconds / 1e9
+    }
+
+    struct UncheckedPointers: @unchecked Sendable {
+        let a: UnsafePointer<Float>, w: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, g: UnsafeMutablePointer<Float>
+    }
+
+    /// Runs TensorFlow's version of the tutorial on the same data and prints its figures beside ours.
+    func runTensorFlow(dataDir: String, msPerStep: Double) {
+        guard FileManager.default.fileExists(atPath: tfReference) else {
+            print("TensorFlow: \(tfReference) not found; skipped")
+            return
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", tfReference, DatasetKind.cifar10.dataFolder(path: dataDir), String(steps)]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        do { try process.run() } catch {
+            print("TensorFlow: cannot start \(tfReference): \(error)")
+            return
+        }
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0,
+              let line = output.split(separator: "\n").last(where: { $0.hasPrefix("tf-reference:") }),
+              let tfMs = line.split(separator: " ").first(where: { $0.hasPrefix("ms_per_step=") })
+                .flatMap({ Double($0.dropFirst("ms_per_step=".count)) }) else {
+            print("TensorFlow: not installed or failed (pip install tensorflow-cpu); skipped")
+            return
+        }
+        for outputLine in output.split(separator: "\n") { print("TensorFlow: \(outputLine)") }
+        print(String(format: "LabBook's step takes %.2f of TensorFlow's time (%.3f ms against %.3f ms)",
+                     msPerStep / tfMs, msPerStep, tfMs))
+    }
+}
