@@ -174,16 +174,26 @@ public final class Trainer {
                 }
             }
         }
-        // Shard gradients added in shard order, then the L2 term once: a fixed order of sums.
+        // Shard gradients added in shard order, then the L2 term: a fixed order of sums, computed in
+        // one pass per weight matrix, split between the shards by element range.
         for index in 0..<layerCount {
             let layer = network.layers[index]
-            for shard in 1..<max(shards, 1) {
-                add(weightGradients[shard][index].pointer, into: weightGradients[0][index].pointer, count: layer.weight.count)
-                add(biasGradients[shard][index].pointer, into: biasGradients[0][index].pointer, count: layer.bias.count)
-            }
+            let l2 = network.l2
             layer.weight.scalars.withUnsafeBufferPointer { weight in
-                network.l2.addGradient(weight: weight.baseAddress!, to: weightGradients[0][index].pointer,
-                                       count: weight.count)
+                let weight = weight.baseAddress!
+                let count = layer.weight.count
+                forEachShard { part in
+                    let range = (part * count / shards)..<((part + 1) * count / shards)
+                    let total = weightGradients[0][index].pointer
+                    for shard in 1..<shards {
+                        let other = weightGradients[shard][index].pointer
+                        for i in range { total[i] += other[i] }
+                    }
+                    l2.addGradient(weight: weight + range.lowerBound, to: total + range.lowerBound, count: range.count)
+                }
+            }
+            for shard in 1..<shards {
+                add(biasGradients[shard][index].pointer, into: biasGradients[0][index].pointer, count: layer.bias.count)
             }
         }
         correct = shardCorrect.reduce(0, +)
