@@ -60,6 +60,9 @@ public struct RunVerifier {
                 differences.append(Difference(what: label, detail: "metrics differ: " + changed.joined(separator: ", ")))
             }
         }
+        if (record.dataFiles ?? []).map(\.sha256) != (rerun.dataFiles ?? []).map(\.sha256) {
+            differences.append(Difference(what: "data", detail: "the data files read differ in content from the recorded ones"))
+        }
         if record.blocks.count != rerun.blocks.count {
             differences.append(Difference(what: "run", detail: "\(record.blocks.count) blocks recorded, \(rerun.blocks.count) re-run"))
         }
@@ -85,13 +88,21 @@ public struct RunVerifier {
         return notes
     }
 
-    /// The top-level metric fields whose values differ, timings aside.
+    /// The top-level metric fields whose values differ, timings aside, each with its recorded and
+    /// re-run values (shortened).
     static func changedFields(_ old: BlockMetrics?, _ new: BlockMetrics?) -> [String] {
         let a = fields(old), b = fields(new)
+        func short(_ text: String?) -> String {
+            guard let text else { return "nothing" }
+            return text.count > 60 ? text.prefix(57) + "..." : text
+        }
         return Set(a.keys).union(b.keys).sorted().filter { a[$0] != b[$0] }
+            .map { "\($0) (recorded \(short(a[$0])), now \(short(b[$0])))" }
     }
 
-    static let timingFields: Set<String> = ["seconds", "steps_per_second"]
+    /// Fields that may rightly differ between runs: timings, and where data files were found (their
+    /// contents are compared by hash instead).
+    static let ignoredFields: Set<String> = ["seconds", "steps_per_second", "files"]
 
     /// A block's metrics as JSON text per field, without the fields that measure time.
     static func fields(_ metrics: BlockMetrics?) -> [String: String] {
@@ -101,7 +112,7 @@ public struct RunVerifier {
               let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
               let fields = object["metrics"] as? [String: Any] else { return [:] }
         var result: [String: String] = [:]
-        for (key, value) in fields where !timingFields.contains(key) {
+        for (key, value) in fields where !ignoredFields.contains(key) {
             let text = (try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed]))
                 .map { String(decoding: $0, as: UTF8.self) }
             result[key] = text ?? "\(value)"

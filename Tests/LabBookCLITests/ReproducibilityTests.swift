@@ -154,7 +154,7 @@ final class ReproducibilityTests: XCTestCase {
         XCTAssertEqual(differs.status, 1)
         XCTAssert(differs.standardOutput.contains("the re-run differs in 2 place(s)"), differs.standardOutput)
         XCTAssert(differs.standardOutput.contains("model.safetensors"), differs.standardOutput)
-        XCTAssert(differs.standardOutput.contains("metrics differ: final_loss"), differs.standardOutput)
+        XCTAssert(differs.standardOutput.contains("metrics differ: final_loss (recorded 1"), differs.standardOutput)
 
         XCTAssertEqual(try LabBookBinary.run(["verify", "nowhere"], in: folder).status, 1)
     }
