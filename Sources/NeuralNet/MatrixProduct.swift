@@ -1,4 +1,5 @@
 import COpenBLAS
+import Foundation
 
 /// Matrix products through OpenBLAS's `cblas_sgemm` on row-major storage.
 public enum MatrixProduct {
@@ -40,6 +41,12 @@ public enum BLASInfo {
     }
 
     public static var threadCount: Int { Int(openblas_get_num_threads()) }
+
+    /// The library's build description, such as "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Zen MAX_THREADS=64".
+    public static var configuration: String {
+        guard let text = openblas_get_config() else { return "OpenBLAS" }
+        return String(cString: text).trimmingCharacters(in: .whitespaces)
+    }
 
     public static func setThreadCount(_ count: Int) {
         openblas_set_num_threads(Int32(count))

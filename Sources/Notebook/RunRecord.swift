@@ -49,6 +49,8 @@ public struct RunRecord: Codable, Sendable, Equatable {
     public struct BLASRecord: Codable, Sendable, Equatable {
         public var core: String
         public var threads: Int
+        /// The library and how it was built (OpenBLAS's own description).
+        public var library: String?
     }
 }
 

@@ -279,7 +279,7 @@ struct ReportModelBuilder {
             parameters: record.params.keys.sorted().map { .init(label: $0, value: record.params[$0]!.text) },
             hashes: hashes,
             version: record.labbookVersion,
-            blas: "OpenBLAS, \(record.blas.core) core, \(record.blas.threads) thread\(record.blas.threads == 1 ? "" : "s")",
+            blas: "\(record.blas.library ?? "OpenBLAS"); \(record.blas.core) core, \(record.blas.threads) thread\(record.blas.threads == 1 ? "" : "s")",
             timings: record.blocks.map { .init(label: "{\($0.directive.rawValue)} line \($0.line)", value: "\(Format.seconds($0.seconds)) (\($0.status.rawValue))") },
             files: runFiles.map { .init(name: $0, href: $0) })
     }
