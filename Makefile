@@ -19,8 +19,10 @@ test: setup
 	@scripts/install-python-packages safetensors tensorboard numpy
 	Tests/Interop/run.sh
 
-demo: release
-	$(LABBOOK) run notebooks/quickstart.md -o runs/quickstart
+demo: setup
+	@scripts/install-system-packages dataset-fashion-mnist
+	$(SWIFT) build -c release
+	$(LABBOOK) run notebooks/fashion-mnist-fc.md -o runs/fashion-mnist-fc
 
 clean:
 	rm -rf .build runs
