@@ -1,4 +1,5 @@
 import CCmark
+import Foundation
 
 /// A notebook's text split into prose and directive blocks, in document order.
 public struct NotebookSource: Sendable, Equatable {
@@ -50,9 +51,9 @@ public enum MarkdownParser {
                                      "the notebook is not UTF-8 text")])
         }
         var diagnostics: [Diagnostic] = []
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
-            line.hasSuffix("\r") ? String(line.dropLast()) : String(line)
-        }
+        // CommonMark ends lines at LF, CRLF or a lone CR; split the same way so line numbers agree with cmark's.
+        var lines = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+            .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let (frontMatter, frontMatterLines) = extractFrontMatter(&lines, path: path, diagnostics: &diagnostics)
         // Front matter lines are blanked, not removed, so cmark's line numbers are the file's.
         let markdown = lines.joined(separator: "\n")
@@ -134,6 +135,7 @@ public enum MarkdownParser {
             guard info.hasPrefix("{") else { continue }
             let startLine = Int(cmark_node_get_start_line(node))
             let endLine = Int(cmark_node_get_end_line(node))
+            guard startLine >= 1, endLine >= startLine, endLine <= lines.count else { continue }
             let fenceColumn = Int(cmark_node_get_start_column(node))
             let fenceLine = lines[startLine - 1]
             let braceColumn = fenceLine.utf8.firstIndex(of: UInt8(ascii: "{"))

@@ -65,4 +65,17 @@ final class MarkdownParserTests: XCTestCase {
         XCTAssertNil(source)
         XCTAssertEqual(diagnostics.map(\.description), ["nb.md:2:3: error: the notebook is not UTF-8 text"])
     }
+
+    /// CommonMark ends lines at LF, CRLF or a lone CR; positions must agree with cmark's for each.
+    func testLineEndingsAllGiveTheSameLines() throws {
+        for ending in ["\n", "\r\n", "\r"] {
+            let text = ["# Title", "", "```{evaluate}", "split: test", "```", ""].joined(separator: ending)
+            let (source, diagnostics) = parse(text)
+            XCTAssertEqual(diagnostics, [], ending.debugDescription)
+            guard case .directive(let block) = try XCTUnwrap(source?.cells.last) else { return XCTFail(ending.debugDescription) }
+            XCTAssertEqual(block.location.line, 3, ending.debugDescription)
+            XCTAssertEqual(block.body.firstLine, 4, ending.debugDescription)
+            XCTAssertEqual(block.lastLine, 5, ending.debugDescription)
+        }
+    }
 }
