@@ -21,6 +21,13 @@ public struct NonFiniteLossError: Error, Sendable, Equatable, CustomStringConver
     }
 }
 
+/// Training stopped because it was asked to (Ctrl-C, SIGTERM), before the step after `step`.
+public struct TrainingInterrupted: Error, Sendable, Equatable, CustomStringConvertible {
+    public var step: Int
+
+    public var description: String { "interrupted after step \(step)" }
+}
+
 extension Trainer {
     /// Trains for `steps` steps on batches of `source` in `order`.
     ///
@@ -28,11 +35,13 @@ extension Trainer {
     /// accuracy; every `evaluateEvery` steps (and at the last), when `validation` is given, also the
     /// accuracy on it. Each record goes to `onRecord` as it is made; `onStep` hears of every step, with
     /// the batch order as it stands after it (for checkpoints that resume exactly). A loss that is NaN or infinite
-    /// stops training at once with `NonFiniteLossError` naming the step.
+    /// stops training at once with `NonFiniteLossError` naming the step; `shouldStop`, checked
+    /// before every step, ends it with `TrainingInterrupted`.
     @discardableResult
     public func train<Source: ExampleSource, Order: BatchOrder>(
         steps: Int, source: Source, order: inout Order, logEvery: Int,
         validation: (any ExampleSource)? = nil, evaluateEvery: Int? = nil,
+        shouldStop: () -> Bool = { false },
         onStep: (Int, Order) -> Void = { _, _ in },
         onRecord: (TrainingRecord) -> Void = { _ in }
     ) throws -> [TrainingRecord] {
@@ -40,6 +49,7 @@ extension Trainer {
         var records: [TrainingRecord] = []
         guard steps > 0 else { return records }
         for index in 1...steps {
+            if shouldStop() { throw TrainingInterrupted(step: optimizer.step) }
             let isLast = index == steps
             let logs = index == 1 || index % logEvery == 0 || isLast
             let result = step(source: source, order: &order, includeRegularizationLoss: logs)

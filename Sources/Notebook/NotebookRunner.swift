@@ -53,6 +53,9 @@ public final class NotebookRunner {
             }
             let blockStart = Date()
             do {
+                if let signal = Interruption.signal {
+                    throw fail(planned, "interrupted (signal \(signal)) before this block ran")
+                }
                 if let cached = try replay.next(planned, index: index, runner: self) {
                     blocks.append(cached)
                     continue
@@ -223,6 +226,7 @@ public final class NotebookRunner {
             records = try trainer.train(
                 steps: directive.steps, source: source, order: &order, logEvery: directive.logEvery,
                 validation: validation, evaluateEvery: directive.evalEvery,
+                shouldStop: { Interruption.requested },
                 onStep: { [progress] step, order in
                     progress.step(step - firstStep)
                     if let every = directive.checkpointEvery, step % every == 0 {
@@ -238,6 +242,9 @@ public final class NotebookRunner {
         } catch let error as NonFiniteLossError {
             progress.finish()
             throw fail(planned, error.description)
+        } catch let error as TrainingInterrupted {
+            progress.finish()
+            throw fail(planned, "interrupted (signal \(Interruption.signal ?? 0)) after step \(error.step)")
         }
         let seconds = Date().timeIntervalSince(start)
         progress.finish()

@@ -34,27 +34,38 @@ struct Run: ParsableCommand {
         let templateText = try RunFolder.readTemplate(template)
         let name = URL(fileURLWithPath: notebook).deletingPathExtension().lastPathComponent
         let folder = URL(fileURLWithPath: output ?? "runs/\(name)")
+        // The run writes into a hidden folder beside the previous run's files, which it replaces only
+        // when it succeeds: a failed or interrupted run never costs the last good one.
+        let staging = folder.appendingPathComponent(".partial-\(ProcessInfo.processInfo.processIdentifier)")
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try? FileManager.default.removeItem(at: staging)
+            try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
         } catch {
             throw fail("cannot create the run folder \(folder.path): \(error.localizedDescription)")
         }
+        defer { try? FileManager.default.removeItem(at: staging) }
+        Interruption.install()
         let cacheFolder = noCache ? nil : (cacheDir.map { URL(fileURLWithPath: $0) } ?? folder.appendingPathComponent(".cache"))
-        let runner = NotebookRunner(plan: plan, runFolder: folder, cacheFolder: cacheFolder,
+        let runner = NotebookRunner(plan: plan, runFolder: staging, cacheFolder: cacheFolder,
                                     progress: .forStandardError(quiet: quiet))
         let record = runner.run()
+        let reportURL: URL
         do {
-            try RunFolder.write(record: record, notebookText: plan.source.text, to: folder, template: templateText)
+            try RunFolder.write(record: record, notebookText: plan.source.text, to: staging, template: templateText)
+            reportURL = record.status == .ok ? try RunFolder.publish(staging, into: folder)
+                                             : try RunFolder.setAside(staging, into: folder)
         } catch {
             throw fail("cannot write the run folder \(folder.path): \(error)")
         }
         if let error = record.error {
             printError(error)
-            throw ExitCode(1)
+            printError("The partial report is \(reportURL.path); the previous run's files are untouched.")
+            throw ExitCode(Interruption.signal.map { 128 + $0 } ?? 1)
         }
         if !quiet {
             print(summary(record))
-            print("Report: \(folder.appendingPathComponent(RunFolder.reportFile).path)")
+            print("Report: \(reportURL.path)")
         }
     }
 

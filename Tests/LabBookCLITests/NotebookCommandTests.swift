@@ -117,8 +117,10 @@ final class NotebookCommandTests: XCTestCase {
         let result = try LabBookBinary.run(["run", "diverges.md", "-o", "out", "--quiet"], in: folder)
         XCTAssertEqual(result.status, 1)
         XCTAssert(result.standardError.hasPrefix("diverges.md:12: error: the loss became NaN at step "), result.standardError)
-        let record = try readRunRecord(folder.appendingPathComponent("out"))
+        let data = try Data(contentsOf: folder.appendingPathComponent("out/run.failed.json"))
+        let record = try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         XCTAssertEqual(record["status"] as? String, "failed")
+        XCTAssert(FileManager.default.fileExists(atPath: folder.appendingPathComponent("out/report.failed.html").path))
         let statuses = (record["blocks"] as? [[String: Any]])?.map { $0["status"] as? String }
         XCTAssertEqual(statuses, ["ok", "ok", "failed", "skipped"])
     }
@@ -145,5 +147,70 @@ final class NotebookCommandTests: XCTestCase {
         let help = try LabBookBinary.run(["--help"])
         XCTAssertEqual(help.status, 0)
         XCTAssert(help.standardOutput.contains("run"), help.standardOutput)
+    }
+
+    /// A failed run, or one stopped by SIGTERM, leaves the last good run's files as they were, with its
+    /// own record and partial report beside them under other names.
+    func testFailedAndInterruptedRunsNeverCostThePreviousRun() throws {
+        let folder = try makeTemporaryFolder(self)
+        let notebook = folder.appendingPathComponent("nb.md").path
+        try Data("""
+            ---
+            params:
+              steps: 50
+              learning_rate: 0.01
+            ---
+
+            ```{data}
+            dataset: spiral
+            ```
+
+            ```{network}
+            layers:
+              - dense: 64
+                activation: none
+              - dense: 3
+            ```
+
+            ```{train}
+            steps: ${steps}
+            batch_size: 30
+            learning_rate: ${learning_rate}
+            ```
+            """.utf8).write(to: URL(fileURLWithPath: notebook))
+        XCTAssertEqual(try LabBookBinary.run(["run", notebook, "-o", "out", "--quiet"], in: folder).status, 0)
+        let out = folder.appendingPathComponent("out")
+        func snapshot() throws -> [String: Data] {
+            try Dictionary(uniqueKeysWithValues: ["run.json", "report.html", "model.safetensors", "notebook.md"].map {
+                ($0, try Data(contentsOf: out.appendingPathComponent($0)))
+            })
+        }
+        let good = try snapshot()
+
+        let failing = try LabBookBinary.run(["run", notebook, "-o", "out", "--quiet", "-p", "learning_rate=1000000"], in: folder)
+        XCTAssertEqual(failing.status, 1)
+        XCTAssert(failing.standardError.contains("previous run's files are untouched"), failing.standardError)
+        XCTAssertEqual(try snapshot(), good)
+        XCTAssert(FileManager.default.fileExists(atPath: out.appendingPathComponent("report.failed.html").path))
+
+        let process = Process()
+        process.executableURL = LabBookBinary.url
+        process.arguments = ["run", notebook, "-o", out.path, "--quiet", "--no-cache", "-p", "steps=100000000"]
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        Thread.sleep(forTimeInterval: 1.5)
+        process.terminate()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 128 + SIGTERM)
+        XCTAssertEqual(try snapshot(), good)
+        let record = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("run.failed.json"))) as? [String: Any]
+        XCTAssert((record?["error"] as? String)?.contains("interrupted (signal 15)") == true, "\(String(describing: record?["error"]))")
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0.hasPrefix(".partial") }
+        XCTAssertEqual(leftovers, [], "the staging folder is removed")
+
+        // The next good run replaces the files and clears the failed attempt's.
+        XCTAssertEqual(try LabBookBinary.run(["run", notebook, "-o", "out", "--quiet", "-p", "steps=60"], in: folder).status, 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent("report.failed.html").path))
+        XCTAssertNotEqual(try snapshot()["model.safetensors"], good["model.safetensors"])
     }
 }
