@@ -28,8 +28,9 @@ struct CacheReplay {
     mutating func next(_ planned: PlannedBlock, index: Int, runner: NotebookRunner) throws -> BlockRecord? {
         guard enabled, let cache = runner.cache else { return nil }
         var dataFolder: String?
-        if case .data(let data) = planned.directive, let path = data.path {
-            dataFolder = data.dataset.dataFolder(path: runner.resolveInput(path).path)
+        if case .data(let data) = planned.directive, data.dataset != .spiral,
+           let path = data.path.map({ runner.resolveInput($0).path }) ?? (try? DataLocator().find(data.dataset)) {
+            dataFolder = data.dataset.dataFolder(path: path)
         }
         key = cache.key(previous: key, block: planned, dataFolder: dataFolder)
         guard replaying else { return nil }

@@ -63,7 +63,8 @@ extension DirectiveKind {
 /// `{data}`: which dataset to load and how to prepare it.
 public struct DataDirective: Sendable, Equatable {
     public var dataset: DatasetKind
-    /// The dataset's folder as written (relative to the notebook); nil for the spiral.
+    /// The dataset's folder as written (relative to the notebook, or absolute); nil to search the
+    /// usual places (`DataLocator`), and for the spiral.
     public var path: String?
     public var normalize: Normalization
     /// Training examples held out for validation (0: none).
@@ -94,9 +95,6 @@ public struct DataDirective: Sendable, Equatable {
         } else {
             for key in ["classes", "points", "noise"] where fields.has(key) {
                 fields.report(fields.location(of: key), "'\(key)' applies only to the spiral dataset")
-            }
-            if path == nil && !fields.has("path") {
-                fields.report(fields.location, "{data} needs 'path', the folder holding \(dataset.rawValue)")
             }
         }
     }

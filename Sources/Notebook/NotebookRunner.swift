@@ -119,7 +119,8 @@ public final class NotebookRunner {
                 dataset = Spiral.make(classes: directive.spiral.classes, pointsPerClass: directive.spiral.points,
                                       noise: directive.spiral.noise, seed: plan.frontMatter.seed)
             } else {
-                dataset = try directive.dataset.load(path: folder?.path ?? "", seed: plan.frontMatter.seed)
+                dataset = try directive.dataset.load(path: try folder?.path ?? DataLocator().find(directive.dataset),
+                                                     seed: plan.frontMatter.seed)
             }
             if let limit = directive.limit { dataset = dataset.limited(to: limit) }
             if directive.validation > 0 {
@@ -127,6 +128,8 @@ public final class NotebookRunner {
             }
         } catch let error as DatasetError {
             throw fail(planned, "cannot load \(directive.dataset.rawValue): \(error)")
+        } catch let error as DataNotFound {
+            throw fail(planned, error.description)
         }
         for file in dataset.files where !dataFiles.contains(where: { $0.path == file }) {
             if let hash = SHA256Hex.ofFile(file) { dataFiles.append(FileHash(path: file, sha256: hash)) }
