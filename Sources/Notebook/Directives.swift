@@ -1,3 +1,4 @@
+import Foundation
 import Datasets
 import NeuralNet
 
@@ -80,7 +81,7 @@ public struct DataDirective: Sendable, Equatable {
 
     init?(_ fields: inout DirectiveFields) {
         let dataset: DatasetKind? = fields.choice("dataset", required: true)
-        path = fields.string("path")
+        path = InputPath.checked(fields.string("path"), key: "path", fields: &fields)
         normalize = fields.choice("normalize") ?? .none
         validation = fields.int("validation", in: 1...10_000_000) ?? 0
         limit = fields.int("limit", in: 1...10_000_000)
@@ -306,8 +307,46 @@ public struct RestoreDirective: Sendable, Equatable {
     public var path: String
 
     init?(_ fields: inout DirectiveFields) {
-        guard let path = fields.string("path", required: true) else { return nil }
+        guard let path = InputPath.checked(fields.string("path", required: true), key: "path", fields: &fields) else {
+            return nil
+        }
         self.path = path
+    }
+}
+
+/// Paths a notebook reads from: absolute ones and `~/...` as written, relative ones only inside the
+/// notebook's own folder, so a shared notebook can not reach into its reader's other folders
+/// through `..`.
+enum InputPath {
+    static func checked(_ path: String?, key: String, fields: inout DirectiveFields) -> String? {
+        guard let path else { return nil }
+        guard isAllowed(path) else {
+            fields.report(fields.location(of: key), "'\(path)' leaves the notebook's folder; use a path inside it, "
+                          + "an absolute path, or leave out 'path' to search $LABBOOK_DATA and ~/.cache/labbook/datasets")
+            return nil
+        }
+        return path
+    }
+
+    static func isAllowed(_ path: String) -> Bool {
+        if path.hasPrefix("/") || path.hasPrefix("~/") { return true }
+        var depth = 0
+        for component in path.split(separator: "/") {
+            switch component {
+            case ".": continue
+            case "..": depth -= 1
+            default: depth += 1
+            }
+            if depth < 0 { return false }
+        }
+        return true
+    }
+
+    /// `~/...` in the user's home folder; anything else unchanged.
+    static func expandingHome(_ path: String) -> String {
+        guard path.hasPrefix("~/") else { return path }
+        let home = ProcessInfo.processInfo.environment["HOME"] ?? FileManager.default.homeDirectoryForCurrentUser.path
+        return home + path.dropFirst(1)
     }
 }
 

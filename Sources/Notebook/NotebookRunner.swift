@@ -398,9 +398,10 @@ public final class NotebookRunner {
         return .plot(metrics)
     }
 
-    /// An input path from the notebook: absolute as written, relative to the notebook's folder.
-    func resolveInput(_ path: String) -> URL {
-        path.hasPrefix("/") ? URL(fileURLWithPath: path)
+    /// An input path from the notebook: absolute (or `~/...`) as written, relative to the notebook's folder.
+    func resolveInput(_ written: String) -> URL {
+        let path = InputPath.expandingHome(written)
+        return path.hasPrefix("/") ? URL(fileURLWithPath: path)
             : notebookFolder.appendingPathComponent(path).standardizedFileURL
     }
 }

@@ -95,4 +95,15 @@ final class ValidationTests: XCTestCase {
         let text = spiralData + smallNetwork + block("train", "steps: 5\neval_every: 2")
         XCTAssertEqual(messages(text), ["nb.md:12:13: error: 'eval_every' needs a validation split: add 'validation: N' to the {data} block at line 1"])
     }
+
+    func testInputPathsStayInTheNotebooksFolderUnlessAbsolute() {
+        XCTAssertEqual(messages(block("data", "dataset: cifar10\npath: data/../../secrets")), [
+            "nb.md:3:7: error: 'data/../../secrets' leaves the notebook's folder; use a path inside it, an absolute path, "
+            + "or leave out 'path' to search $LABBOOK_DATA and ~/.cache/labbook/datasets",
+        ])
+        XCTAssertEqual(messages(block("data", "dataset: cifar10\npath: ./data/../cifar")), [])
+        XCTAssertEqual(messages(block("data", "dataset: cifar10\npath: /srv/cifar")), [])
+        XCTAssertEqual(messages(block("data", "dataset: cifar10\npath: ~/datasets")), [])
+        XCTAssertEqual(messages(spiralData + smallNetwork + block("restore", "path: ../model.safetensors")).count, 1)
+    }
 }
