@@ -91,13 +91,6 @@ public final class Trainer {
         UnsafeBufferPointer(start: outputs[index].pointer, count: outputs[index].count)
     }
 
-    /// Replaces the network, for restoring a checkpoint; its layer shapes must match.
-    public func replaceNetwork(_ newNetwork: Network) {
-        precondition(newNetwork.layers.map(\.weight.shape) == network.layers.map(\.weight.shape),
-                     "replacement network has different layer shapes")
-        network = newNetwork
-    }
-
     /// Gathers the next batch from `source` in `order`, then trains on it.
     public func step(
         source: some ExampleSource, order: inout some BatchOrder, includeRegularizationLoss: Bool = false

@@ -137,7 +137,6 @@ public final class NotebookRunner {
         state.dataset = dataset
         state.normalizer = Normalizer(directive.normalize, fittedOn: dataset.train,
                                       channels: dataset.imageShape?.channels)
-        state.dataLine = planned.line
         state.batchOrder = nil
         return .data(DataMetrics(
             dataset: directive.dataset.rawValue, trainExamples: dataset.train.count,
@@ -220,7 +219,7 @@ public final class NotebookRunner {
                                resuming: restoredOrder)
         let validation = directive.evalEvery == nil ? nil : state.examples(.validation)
         let firstStep = trainer.optimizer.step
-        progress.start(steps: directive.steps, firstStep: firstStep)
+        progress.start(steps: directive.steps)
         var histograms = HistogramRecorder(names: histogramNames(layerCount: network.layers.count))
         var checkpointProblem: String?
         let start = Date()
@@ -272,7 +271,6 @@ public final class NotebookRunner {
             throw fail(planned, "there is no \(directive.split.rawValue) split to evaluate")
         }
         let evaluation = network.evaluate(on: examples)
-        state.lastEvaluation = (directive.split, evaluation)
         artifacts.logEvaluation(split: directive.split, accuracy: evaluation.accuracy, loss: evaluation.loss,
                                 step: state.globalStep)
         let classes = evaluation.confusion.classes

@@ -5,7 +5,6 @@ import NeuralNet
 final class RunState {
     var dataset: Dataset?
     var normalizer: Normalizer?
-    var dataLine = 0
     var network: Network?
     var trainer: Trainer?
     /// The training directive the trainer and batch order were made for; a later {train} with the
@@ -13,7 +12,6 @@ final class RunState {
     var trainingSettings: TrainDirective?
     var batchOrder: EpochShuffledBatches?
     var history: [TrainingRecord] = []
-    var lastEvaluation: (split: Split, evaluation: Evaluation)?
 
     /// The global step: updates applied to the current network.
     var globalStep: Int { trainer?.optimizer.step ?? restored?.optimizer.step ?? 0 }

@@ -13,7 +13,6 @@ public final class TrainingProgress: @unchecked Sendable {
     private var started = Date()
     private var lastDraw = Date.distantPast
     private var lastLoss: Double?
-    private var lastAccuracy: Double?
 
     public init(style: Style) {
         self.style = style
@@ -26,7 +25,7 @@ public final class TrainingProgress: @unchecked Sendable {
         TrainingProgress(style: quiet ? .silent : (isatty(STDERR_FILENO) != 0 ? .bar : .lines))
     }
 
-    func start(steps: Int, firstStep: Int) {
+    func start(steps: Int) {
         total = steps
         started = Date()
         lastDraw = .distantPast
@@ -43,7 +42,6 @@ public final class TrainingProgress: @unchecked Sendable {
 
     func record(_ record: TrainingRecord) {
         lastLoss = record.loss
-        lastAccuracy = record.trainAccuracy
         guard style == .lines else { return }
         var line = String(format: "step %d: loss %.4f, train accuracy %.3f", record.step, record.loss, record.trainAccuracy)
         if let validation = record.validationAccuracy { line += String(format: ", validation accuracy %.3f", validation) }
