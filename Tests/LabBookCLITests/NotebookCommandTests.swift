@@ -7,6 +7,36 @@ final class NotebookCommandTests: XCTestCase {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
 
+    /// A spiral and a network whose hidden layer has no activation: it trains at the default learning
+    /// rate and diverges to NaN within a few steps at `-p learning_rate=1000000`.
+    static let linearHiddenLayerNotebook = """
+        ---
+        params:
+          steps: 50
+          learning_rate: 0.01
+        ---
+
+        ```{data}
+        dataset: spiral
+        ```
+
+        ```{network}
+        layers:
+          - dense: 64
+            activation: none
+          - dense: 3
+        ```
+
+        ```{train}
+        steps: ${steps}
+        batch_size: 30
+        learning_rate: ${learning_rate}
+        ```
+
+        ```{evaluate}
+        ```
+        """
+
     func readRunRecord(_ folder: URL) throws -> [String: Any] {
         let data = try Data(contentsOf: folder.appendingPathComponent("run.json"))
         return try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
@@ -93,30 +123,11 @@ final class NotebookCommandTests: XCTestCase {
 
     func testRuntimeErrorStopsAtItsBlockAndStillWritesTheRecord() throws {
         let folder = try makeTemporaryFolder(self)
-        try Data("""
-            ```{data}
-            dataset: spiral
-            ```
-
-            ```{network}
-            layers:
-              - dense: 64
-                activation: none
-              - dense: 3
-            ```
-
-            ```{train}
-            steps: 200
-            batch_size: 30
-            learning_rate: 1000000
-            ```
-
-            ```{evaluate}
-            ```
-            """.utf8).write(to: folder.appendingPathComponent("diverges.md"))
-        let result = try LabBookBinary.run(["run", "diverges.md", "-o", "out", "--quiet"], in: folder)
+        try Data(Self.linearHiddenLayerNotebook.utf8).write(to: folder.appendingPathComponent("diverges.md"))
+        let result = try LabBookBinary.run(["run", "diverges.md", "-o", "out", "--quiet",
+                                                "-p", "steps=200", "-p", "learning_rate=1000000"], in: folder)
         XCTAssertEqual(result.status, 1)
-        XCTAssert(result.standardError.hasPrefix("diverges.md:12: error: the loss became NaN at step "), result.standardError)
+        XCTAssert(result.standardError.hasPrefix("diverges.md:18: error: the loss became NaN at step "), result.standardError)
         let data = try Data(contentsOf: folder.appendingPathComponent("out/run.failed.json"))
         let record = try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         XCTAssertEqual(record["status"] as? String, "failed")
@@ -154,30 +165,7 @@ final class NotebookCommandTests: XCTestCase {
     func testFailedAndInterruptedRunsNeverCostThePreviousRun() throws {
         let folder = try makeTemporaryFolder(self)
         let notebook = folder.appendingPathComponent("nb.md").path
-        try Data("""
-            ---
-            params:
-              steps: 50
-              learning_rate: 0.01
-            ---
-
-            ```{data}
-            dataset: spiral
-            ```
-
-            ```{network}
-            layers:
-              - dense: 64
-                activation: none
-              - dense: 3
-            ```
-
-            ```{train}
-            steps: ${steps}
-            batch_size: 30
-            learning_rate: ${learning_rate}
-            ```
-            """.utf8).write(to: URL(fileURLWithPath: notebook))
+        try Data(Self.linearHiddenLayerNotebook.utf8).write(to: URL(fileURLWithPath: notebook))
         XCTAssertEqual(try LabBookBinary.run(["run", notebook, "-o", "out", "--quiet"], in: folder).status, 0)
         let out = folder.appendingPathComponent("out")
         func snapshot() throws -> [String: Data] {
