@@ -36,10 +36,12 @@ extension Trainer {
     /// accuracy on it. Each record goes to `onRecord` as it is made; `onStep` hears of every step, with
     /// the batch order as it stands after it (for checkpoints that resume exactly). A loss that is NaN or infinite
     /// stops training at once with `NonFiniteLossError` naming the step; `shouldStop`, checked
-    /// before every step, ends it with `TrainingInterrupted`.
+    /// before every step, ends it with `TrainingInterrupted`. `schedule` sets each step's learning
+    /// rate from the optimizer's, which is left as it was, so checkpoints always hold the base rate.
     @discardableResult
     public func train<Source: ExampleSource, Order: BatchOrder>(
         steps: Int, source: Source, order: inout Order, logEvery: Int,
+        schedule: LearningRateSchedule = .constant,
         validation: (any ExampleSource)? = nil, evaluateEvery: Int? = nil,
         shouldStop: () -> Bool = { false },
         onStep: (Int, Order) -> Void = { _, _ in },
@@ -48,11 +50,15 @@ extension Trainer {
         precondition(steps >= 0 && logEvery > 0, "steps must be non-negative and logEvery positive")
         var records: [TrainingRecord] = []
         guard steps > 0 else { return records }
+        let baseRate = optimizer.learningRate
+        defer { optimizer.learningRate = baseRate }
         for index in 1...steps {
             if shouldStop() { throw TrainingInterrupted(step: optimizer.step) }
             let isLast = index == steps
             let logs = index == 1 || index % logEvery == 0 || isLast
+            optimizer.learningRate = schedule.rate(base: baseRate, index: index - 1, of: steps)
             let result = step(source: source, order: &order, includeRegularizationLoss: logs)
+            optimizer.learningRate = baseRate
             let globalStep = optimizer.step
             guard result.dataLoss.isFinite else {
                 throw NonFiniteLossError(step: globalStep, loss: result.dataLoss)

@@ -51,8 +51,8 @@ extension DirectiveKind {
         switch self {
         case .data: ["dataset", "path", "normalize", "validation", "limit", "classes", "points", "noise"]
         case .network: ["layers", "init", "l2"]
-        case .train: ["steps", "batch_size", "optimizer", "learning_rate", "momentum", "log_every", "eval_every",
-                      "checkpoint_every"]
+        case .train: ["steps", "batch_size", "optimizer", "learning_rate", "schedule", "momentum", "log_every",
+                      "eval_every", "checkpoint_every"]
         case .evaluate: ["split"]
         case .plot: ["chart", "title", "scalars", "smoothing", "of", "layer", "count", "split"]
         case .checkpoint: ["name"]
@@ -156,6 +156,7 @@ public struct TrainDirective: Sendable, Equatable {
     public var batchSize: Int
     public var optimizer: OptimizerKind
     public var learningRate: Float
+    public var schedule: LearningRateSchedule
     public var momentum: Float
     public var logEvery: Int
     public var evalEvery: Int?
@@ -170,6 +171,7 @@ public struct TrainDirective: Sendable, Equatable {
         optimizer = fields.choice("optimizer") ?? .sgd
         learningRate = Float(fields.float("learning_rate", in: 0...1e6, excludingLowerBound: true)
                              ?? (optimizer == .adam ? 0.001 : 0.01))
+        schedule = fields.choice("schedule") ?? .constant
         momentum = Float(fields.float("momentum", in: 0...0.999_999) ?? 0.9)
         if fields.has("momentum") && optimizer != .momentum {
             fields.report(fields.location(of: "momentum"), "'momentum' applies only to optimizer: momentum")

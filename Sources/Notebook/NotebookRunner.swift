@@ -231,7 +231,7 @@ public final class NotebookRunner {
         do {
             records = try trainer.train(
                 steps: directive.steps, source: source, order: &order, logEvery: directive.logEvery,
-                validation: validation, evaluateEvery: directive.evalEvery,
+                schedule: directive.schedule, validation: validation, evaluateEvery: directive.evalEvery,
                 shouldStop: { Interruption.requested },
                 onStep: { [progress] step, order in
                     progress.step(step - firstStep)
@@ -263,6 +263,7 @@ public final class NotebookRunner {
         return .train(TrainMetrics(
             steps: directive.steps, globalStep: trainer.optimizer.step, finalLoss: records.last?.loss ?? 0,
             optimizer: directive.optimizer.rawValue, learningRate: Double(directive.learningRate),
+            schedule: directive.schedule == .constant ? nil : directive.schedule.rawValue,
             batchSize: directive.batchSize, shards: trainer.shards,
             stepsPerSecond: Double(directive.steps) / max(seconds, 1e-9),
             seconds: seconds, history: records, histograms: histograms.series))

@@ -252,6 +252,8 @@ public struct TrainMetrics: Codable, Sendable, Equatable {
     public var finalLoss: Double
     public var optimizer: String
     public var learningRate: Double
+    /// The learning-rate schedule when it is not constant.
+    public var schedule: String?
     public var batchSize: Int
     /// Parts of each batch computed in parallel (the sum of their gradients is fixed-order).
     public var shards: Int

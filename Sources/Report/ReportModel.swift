@@ -138,7 +138,8 @@ struct ReportModelBuilder {
             stats = [.init(label: "steps", value: Format.count(train.steps)),
                      .init(label: "global step", value: Format.count(train.globalStep)),
                      .init(label: "final loss", value: Format.number(train.finalLoss)),
-                     .init(label: "optimizer", value: "\(train.optimizer), learning rate \(Format.number(train.learningRate))"),
+                     .init(label: "optimizer", value: "\(train.optimizer), learning rate \(Format.number(train.learningRate))"
+                            + (train.schedule.map { ", \($0) schedule" } ?? "")),
                      .init(label: "batch size", value: Format.count(train.batchSize)),
                      .init(label: "time", value: Format.seconds(train.seconds)),
                      .init(label: "speed", value: String(format: "%.0f steps/s (%.2f ms/step)", train.stepsPerSecond,

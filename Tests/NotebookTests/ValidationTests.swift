@@ -23,6 +23,17 @@ final class ValidationTests: XCTestCase {
         ])
     }
 
+    func testScheduleIsParsedAndAMisspeltOneIsLocated() {
+        let cosine = spiralData + smallNetwork + block("train", "steps: 5\nschedule: cosine")
+        guard case .train(let train)? = validate(cosine).0?.blocks.last?.directive else {
+            return XCTFail("the notebook should plan a {train} block")
+        }
+        XCTAssertEqual(train.schedule, .cosine)
+        XCTAssertEqual(messages(spiralData + smallNetwork + block("train", "steps: 5\nschedule: cosin")), [
+            "nb.md:12:11: error: 'cosin' is not a valid 'schedule' (choose from constant, cosine); did you mean 'cosine'?",
+        ])
+    }
+
     func testWrongTypesAndOutOfRangeValues() {
         let text = spiralData + smallNetwork + block("train", "steps: many\nbatch_size: 0\nlearning_rate: -1")
         XCTAssertEqual(messages(text), [
