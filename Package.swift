@@ -39,7 +39,7 @@ let package = Package(
         ),
         .target(
             name: "Datasets",
-            dependencies: ["NeuralNet", "CZlib"]
+            dependencies: ["NeuralNet", "CZlib", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // The top-level templates/ folder, built into LabBook as resources.
         .target(
@@ -74,7 +74,9 @@ let package = Package(
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "NeuralNet"]),
         .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),
-        .testTarget(name: "LabBookCLITests", dependencies: ["labbook", "NeuralNet"]),
+        .testTarget(name: "LabBookCLITests", dependencies: [
+            "labbook", "NeuralNet", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Notebook", "NeuralNet"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,8 +1,27 @@
 import Foundation
 
-/// A dataset that is in none of the places searched: the message lists them and how to get it.
+/// A dataset that is in none of the places searched: the message lists them, why it was not
+/// downloaded (when LabBook tried or was told not to), and the commands that get it.
 public struct DataNotFound: Error, Sendable, CustomStringConvertible {
-    public var description: String
+    public var dataset: DatasetKind
+    /// The folders searched, in order.
+    public var searched: [String]
+    /// The exact commands that put the dataset where the search finds it.
+    public var instructions: String
+    /// Why downloading it failed or was not tried; nil when no download was considered.
+    public var download: String?
+
+    public init(dataset: DatasetKind, searched: [String], instructions: String, download: String? = nil) {
+        self.dataset = dataset
+        self.searched = searched
+        self.instructions = instructions
+        self.download = download
+    }
+
+    public var description: String {
+        "no \(dataset.rawValue) data: searched " + searched.joined(separator: ", ")
+            + (download.map { "; \($0)" } ?? "") + ". " + instructions
+    }
 }
 
 /// Finds a dataset on this machine when a notebook names no `path`: in `$LABBOOK_DATA`, in
@@ -49,8 +68,7 @@ public struct DataLocator: Sendable {
     public func find(_ kind: DatasetKind) throws -> String {
         let candidates = candidates(for: kind)
         if let found = candidates.first(where: { Self.holds(kind, folder: $0) }) { return found }
-        throw DataNotFound(description: "no \(kind.rawValue) data: searched " + candidates.joined(separator: ", ")
-                           + ". " + instructions(for: kind))
+        throw DataNotFound(dataset: kind, searched: candidates, instructions: instructions(for: kind))
     }
 
     static func holds(_ kind: DatasetKind, folder: String) -> Bool {
@@ -64,25 +82,35 @@ public struct DataLocator: Sendable {
         return probes.contains { FileManager.default.fileExists(atPath: folder + "/" + $0) }
     }
 
-    /// The exact commands that put `kind` where the search finds it.
+    /// The exact commands that put `kind` where the search finds it: `labbook fetch`, and the same
+    /// download by hand (from the mirror or manifest the environment names, if any).
     public func instructions(for kind: DatasetKind) -> String {
-        let target = cacheRoot
-        switch kind {
-        case .cifar10:
-            return "Get it with: mkdir -p \(target) && curl -L https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz"
-                + " | tar -xz -C \(target)"
-        case .cifar10Python:
-            return "Get it with: mkdir -p \(target) && curl -L https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
-                + " | tar -xz -C \(target)"
-        case .fashionMNIST:
-            return "Get it with: sudo apt-get install dataset-fashion-mnist"
-        case .mnist:
-            let files = [MNIST.trainImagesFile, MNIST.trainLabelsFile, MNIST.testImagesFile, MNIST.testLabelsFile]
-            return "Get it with: mkdir -p \(target)/mnist && cd \(target)/mnist && for f in "
-                + files.joined(separator: " ")
-                + "; do curl -LO https://storage.googleapis.com/cvdf-datasets/mnist/$f.gz; done"
-        case .spiral:
-            return ""
+        let settings = DownloadSettings(environment: environment)
+        guard let source = (try? settings.source(for: kind)) ?? DatasetSource.official(kind) else { return "" }
+        var text = "Get it with: labbook fetch \(kind.rawValue)"
+        if kind == .fashionMNIST { text += ", or: sudo apt-get install dataset-fashion-mnist" }
+        return text + ", or by hand: " + Self.manualCommands(source, cacheRoot: cacheRoot)
+    }
+
+    /// Shell commands that download `source` into `cacheRoot` as `labbook fetch` would lay it out.
+    static func manualCommands(_ source: DatasetSource, cacheRoot: String) -> String {
+        switch source.packaging {
+        case .tarGzip:
+            return source.files.map {
+                "mkdir -p \(cacheRoot) && curl -L \($0.url.absoluteString) | tar -xz -C \(cacheRoot)"
+            }.joined(separator: " && ")
+        case .files(let folder):
+            let target = cacheRoot + "/" + folder
+            let bases = Set(source.files.map { $0.url.deletingLastPathComponent().absoluteString })
+            let names = source.files.map(\.name)
+            // One loop when the files share a folder and keep their names there, as the official ones do.
+            if bases.count == 1, let base = bases.first,
+               source.files.allSatisfy({ $0.url.lastPathComponent == $0.name }) {
+                return "mkdir -p \(target) && cd \(target) && for f in \(names.joined(separator: " ")); "
+                    + "do curl -LO \(base)$f; done"
+            }
+            return "mkdir -p \(target) && cd \(target) && "
+                + source.files.map { "curl -L -o \($0.name) \($0.url.absoluteString)" }.joined(separator: " && ")
         }
     }
 }

@@ -44,8 +44,12 @@ final class DataLocatorTests: XCTestCase {
         XCTAssertThrowsError(try locator.find(.cifar10)) { error in
             let message = "\(error)"
             XCTAssert(message.hasPrefix("no cifar10 data: searched \(self.root.path)/.cache/labbook/datasets/cifar-10-batches-bin"), message)
+            XCTAssert(message.contains(". Get it with: labbook fetch cifar10, or by hand: mkdir -p "), message)
             XCTAssert(message.contains("curl -L https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz | tar -xz -C"), message)
         }
+        // Not through find: this machine may have Debian's package installed.
+        XCTAssert(locator.instructions(for: .fashionMNIST).hasPrefix(
+            "Get it with: labbook fetch fashion-mnist, or: sudo apt-get install dataset-fashion-mnist, or by hand:"))
         XCTAssertThrowsError(try locator.find(.mnist)) { error in
             XCTAssert("\(error)".contains("train-images-idx3-ubyte"), "\(error)")
         }
