@@ -28,6 +28,8 @@ struct CacheReplay {
     mutating func next(_ planned: PlannedBlock, index: Int, runner: NotebookRunner) throws -> BlockRecord? {
         guard enabled, let cache = runner.cache else { return nil }
         var dataFolder: String?
+        // Only looks, never downloads: a block served from the cache needs no data, and a block
+        // that executes downloads what is missing in loadData.
         if case .data(let data) = planned.directive, data.dataset != .spiral,
            let path = data.path.map({ runner.resolveInput($0).path }) ?? (try? DataLocator().find(data.dataset)) {
             dataFolder = data.dataset.dataFolder(path: path)

@@ -119,7 +119,7 @@ public final class NotebookRunner {
                 dataset = Spiral.make(classes: directive.spiral.classes, pointsPerClass: directive.spiral.points,
                                       noise: directive.spiral.noise, seed: plan.frontMatter.seed)
             } else {
-                dataset = try directive.dataset.load(path: try folder?.path ?? DataLocator().find(directive.dataset),
+                dataset = try directive.dataset.load(path: try folder?.path ?? locateOrDownload(directive.dataset),
                                                      seed: plan.frontMatter.seed)
             }
             if let limit = directive.limit { dataset = dataset.limited(to: limit) }
@@ -149,6 +149,19 @@ public final class NotebookRunner {
             classCounts: dataset.train.classCounts(classCount: dataset.classCount),
             normalize: directive.normalize.rawValue, files: dataset.files,
             samples: Self.classSamples(dataset)))
+    }
+
+    /// The folder of a dataset the notebook names without a `path`: found on this machine, else
+    /// downloaded into the cache, with the run's progress style. Ctrl-C abandons the download.
+    func locateOrDownload(_ kind: DatasetKind) throws -> String {
+        let style: DownloadProgress.Style = switch progress.style {
+        case .silent: .silent
+        case .lines: .lines
+        case .bar: .bar
+        }
+        let fetcher = DatasetFetcher(downloader: Downloader(isCancelled: { Interruption.requested }),
+                                     progress: DownloadProgress(style: style))
+        return try fetcher.locateOrFetch(kind)
     }
 
     /// Up to two training images of each class (one each beyond ten classes), for the report.

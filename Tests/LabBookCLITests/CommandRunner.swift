@@ -20,11 +20,22 @@ enum LabBookBinary {
 
     private final class Marker {}
 
-    static func run(_ arguments: [String], in directory: URL? = nil) throws -> CommandResult {
+    /// Variables that change where LabBook looks for data and whether it downloads: a test that sets
+    /// any of them gets none of the developer's own.
+    static let dataVariables = ["LABBOOK_DATA", "LABBOOK_OFFLINE", "LABBOOK_DATA_MIRROR", "LABBOOK_DATA_MANIFEST"]
+
+    /// - environment: variables set on top of this process's environment.
+    static func run(_ arguments: [String], in directory: URL? = nil,
+                    environment: [String: String] = [:]) throws -> CommandResult {
         let process = Process()
         process.executableURL = url
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
+        if !environment.isEmpty {
+            var merged = ProcessInfo.processInfo.environment
+            for name in dataVariables { merged[name] = nil }
+            process.environment = merged.merging(environment) { _, new in new }
+        }
         // Files rather than pipes: a chatty run can not fill a pipe buffer and block.
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("labbook-run-\(UUID().uuidString)")
         let outputURL = scratch.appendingPathExtension("out"), errorURL = scratch.appendingPathExtension("err")
