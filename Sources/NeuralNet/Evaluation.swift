@@ -14,6 +14,8 @@ extension Network {
     public func evaluate(on source: some ExampleSource, chunkSize: Int = 1000) -> Evaluation {
         precondition(source.featureCount == inputSize,
                      "network expects \(inputSize) features, the data has \(source.featureCount)")
+        // One product at a time here, after training may have left BLAS single-threaded.
+        BLASInfo.usePreferredThreads()
         let chunk = max(1, min(chunkSize, source.count))
         let features = ScratchBuffer<Float>(count: chunk * inputSize, repeating: 0)
         let labels = ScratchBuffer<Int32>(count: chunk, repeating: 0)

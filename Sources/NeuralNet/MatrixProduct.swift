@@ -40,6 +40,7 @@ public enum BLASInfo {
         return String(cString: name)
     }
 
+    /// The threads OpenBLAS runs one product on right now.
     public static var threadCount: Int { Int(openblas_get_num_threads()) }
 
     /// The library's build description, such as "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Zen MAX_THREADS=64".
@@ -48,7 +49,47 @@ public enum BLASInfo {
         return String(cString: text).trimmingCharacters(in: .whitespaces)
     }
 
+    /// The threads a product may use when it has the machine to itself: OpenBLAS's own choice at
+    /// start-up (from `OPENBLAS_NUM_THREADS` or the core count) unless `setThreadCount` changed it.
+    public static var preferredThreadCount: Int { preference.count }
+
+    /// Sets the threads products use from now on, when they have the machine to themselves.
     public static func setThreadCount(_ count: Int) {
+        preference.set(count)
         openblas_set_num_threads(Int32(count))
+    }
+
+    /// Runs the following products on their calling thread only, for code that calls BLAS from
+    /// several threads at once. It stays so until `usePreferredThreads`: changing OpenBLAS's thread
+    /// count wakes or parks its workers, which costs about a third of a millisecond, so a training
+    /// loop must not switch back and forth at every step.
+    public static func useSingleThread() {
+        _ = preference.count  // read the start-up count before changing it
+        if threadCount != 1 { openblas_set_num_threads(1) }
+    }
+
+    /// Lets the following products use the preferred thread count again.
+    public static func usePreferredThreads() {
+        let preferred = preference.count
+        if threadCount != preferred { openblas_set_num_threads(Int32(preferred)) }
+    }
+
+    /// The preferred thread count, read from OpenBLAS the first time it is needed.
+    private static let preference = ThreadPreference()
+
+    private final class ThreadPreference: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value: Int?
+
+        var count: Int {
+            lock.withLock {
+                if let value { return value }
+                let current = Int(openblas_get_num_threads())
+                value = current
+                return current
+            }
+        }
+
+        func set(_ count: Int) { lock.withLock { value = count } }
     }
 }

@@ -76,9 +76,8 @@ public final class Trainer {
     private func forEachShard(_ body: (Int) -> Void) {
         guard shards > 1 else { return body(0) }
         // One single-threaded product per core: OpenBLAS's own threads would only compete with them.
-        let blasThreads = BLASInfo.threadCount
-        if blasThreads != 1 { BLASInfo.setThreadCount(1) }
-        defer { if blasThreads != 1 { BLASInfo.setThreadCount(blasThreads) } }
+        // Left single-threaded after the step, so the next step does not pay to switch again.
+        BLASInfo.useSingleThread()
         withoutActuallyEscaping(body) { body in
             let shared = UncheckedSendable(body)
             DispatchQueue.concurrentPerform(iterations: shards) { shared.value($0) }

@@ -87,7 +87,7 @@ public final class NotebookRunner {
             seconds: Date().timeIntervalSince(started),
             status: failure == nil ? .ok : .failed,
             labbookVersion: LabBookVersion.current,
-            blas: .init(core: BLASInfo.coreName, threads: BLASInfo.threadCount, library: BLASInfo.configuration),
+            blas: .init(core: BLASInfo.coreName, threads: BLASInfo.preferredThreadCount, library: BLASInfo.configuration),
             blocks: blocks, error: failure?.description, rawHtml: plan.frontMatter.allowHTML,
             notebookSha256: artifacts.notebookSHA256, dataFiles: dataFiles, checkpoints: artifacts.checkpoints,
             notebookDirectory: notebookFolder.standardizedFileURL.path, machine: .current)

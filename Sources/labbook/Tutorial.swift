@@ -90,7 +90,7 @@ struct Tutorial: ParsableCommand {
                      LayerSpec(units: data.classCount, activation: .none)],
             initializer: .truncatedNormal, l2: regConstant, generator: &generator)
         print("Network: \(network) (\(network.parameterCount) parameters); "
-              + "BLAS core \(BLASInfo.coreName), \(BLASInfo.threadCount) threads")
+              + "BLAS core \(BLASInfo.coreName), \(BLASInfo.preferredThreadCount) threads")
 
         let trainer = Trainer(network: network, optimizer: optimizer.make(learningRate: learningRate, momentum: momentum),
                               batchSize: batchSize, shards: Trainer.defaultShards(batchSize: batchSize))

@@ -127,8 +127,12 @@ final class TrainerTests: XCTestCase {
             try trainer.train(steps: 40, source: data, order: &order, logEvery: 10)
             return trainer.network
         }
-        let blasThreads = BLASInfo.threadCount
-        XCTAssertEqual(try trained(), try trained())
-        XCTAssertEqual(BLASInfo.threadCount, blasThreads, "a sharded step leaves OpenBLAS's thread count as it found it")
+        let preferred = BLASInfo.preferredThreadCount
+        let trainedOnce = try trained()
+        XCTAssertEqual(trainedOnce, try trained())
+        XCTAssertEqual(BLASInfo.threadCount, 1, "between sharded steps OpenBLAS stays single-threaded")
+        _ = trainedOnce.evaluate(on: data)
+        XCTAssertEqual(BLASInfo.threadCount, preferred, "an evaluation gets the preferred threads back")
+        XCTAssertEqual(BLASInfo.preferredThreadCount, preferred)
     }
 }
