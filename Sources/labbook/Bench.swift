@@ -22,6 +22,13 @@ struct Bench: ParsableCommand {
     var tfReference = "../shared/tools/tf-reference"
 
     static let (batch, inputs, hidden, classes) = (400, 3072, 120, 10)
+    static let rounds = 10
+
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        let middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+    }
 
     /// Floating-point operations of one step: the forward and weight-gradient products of both layers
     /// and the hidden layer's input gradient.
@@ -45,7 +52,6 @@ struct Bench: ParsableCommand {
         print(String(format: "data load: %.3f s (%@, %d training images)", loadSeconds,
                      dataDir == nil ? "random data" : "CIFAR-10 binary", data.train.count))
 
-        let sgemm = Self.sgemmRate(shards: shardCount)
         let normalizer = Normalizer(.meanImage, fittedOn: data.train, channels: 3)
         let train = NormalizedExamples(data.train, normalizer: normalizer, classCount: 10)
         var generator = SeededGenerator(seed: 1)
@@ -56,16 +62,29 @@ struct Bench: ParsableCommand {
                               shards: shardCount)
         var order = EpochShuffledBatches(count: train.count, batchSize: Self.batch, seed: 2)
         for _ in 0..<20 { _ = trainer.step(source: train, order: &order) }  // warm-up: pages, thread pools
-        let start = Date()
-        for _ in 0..<steps { _ = trainer.step(source: train, order: &order) }
-        let seconds = Date().timeIntervalSince(start)
-        let msPerStep = 1000 * seconds / Double(steps)
+        // A shared machine's speed drifts by 10-20% over seconds, so training and the SGEMM reference
+        // take turns, round after round, and each figure is the median of its rounds: both then see
+        // the same machine.
+        let rounds = max(1, min(Self.rounds, steps))
+        var stepTimes: [Double] = []
+        var sgemmRates: [Double] = []
+        for round in 0..<rounds {
+            let roundSteps = steps * (round + 1) / rounds - steps * round / rounds
+            let start = Date()
+            for _ in 0..<roundSteps { _ = trainer.step(source: train, order: &order) }
+            let seconds = Date().timeIntervalSince(start)
+            stepTimes.append(seconds / Double(max(roundSteps, 1)))
+            sgemmRates.append(Self.sgemmRate(shards: shardCount, repetitions: max(10, 2 * roundSteps / 5)))
+        }
+        let msPerStep = 1000 * Self.median(stepTimes)
+        let sgemm = Self.median(sgemmRates)
         let achieved = Self.flopsPerStep / (msPerStep / 1000) / 1e9
-        print(String(format: "training: %.3f ms/step, %.0f examples/s, %.1f GFLOP/s (%d parallel half-batch%@, BLAS threads %d)",
-                     msPerStep, Double(Self.batch) * Double(steps) / seconds, achieved, shardCount,
-                     shardCount == 1 ? "" : "es", BLASInfo.threadCount))
-        print(String(format: "SGEMM on the step's shapes, this machine, same threading: %.1f GFLOP/s; training reaches %.0f%% of it",
-                     sgemm, 100 * achieved / sgemm))
+        print(String(format: "training: %.3f ms/step (median of %d rounds; %.3f to %.3f), %.0f examples/s, %.1f GFLOP/s",
+                     msPerStep, rounds, 1000 * stepTimes.min()!, 1000 * stepTimes.max()!,
+                     Double(Self.batch) / (msPerStep / 1000), achieved))
+        print("  \(shardCount) parallel part\(shardCount == 1 ? "" : "s") of each batch, BLAS threads \(BLASInfo.preferredThreadCount)")
+        print(String(format: "SGEMM on the step's shapes, this machine, same threading: %.1f GFLOP/s (median of %d rounds between training's); training reaches %.0f%% of it",
+                     sgemm, rounds, 100 * achieved / sgemm))
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         print(String(format: "peak RSS: %.0f MB", Double(usage.ru_maxrss) / 1024))
@@ -85,16 +104,14 @@ struct Bench: ParsableCommand {
 
     /// GFLOP/s of the step's two large products (400×3072·3072×120 and its weight-gradient transpose
     /// product), run the way training runs them: split in `shards` concurrent single-threaded halves.
-    static func sgemmRate(shards: Int) -> Double {
+    static func sgemmRate(shards: Int, repetitions: Int) -> Double {
         let a = [Float](repeating: 0.5, count: batch * inputs)
         let w = [Float](repeating: 0.25, count: inputs * hidden)
         var forward = [Float](repeating: 0, count: batch * hidden)
         var gradient = [Float](repeating: 0, count: shards * inputs * hidden)
-        let repetitions = 200
         let rows = batch / shards
-        let blasThreads = BLASInfo.threadCount
-        if shards > 1 { BLASInfo.setThreadCount(1) }
-        defer { BLASInfo.setThreadCount(blasThreads) }
+        if shards > 1 { BLASInfo.useSingleThread() }
+        defer { BLASInfo.usePreferredThreads() }
         let start = Date()
         a.withUnsafeBufferPointer { a in
             w.withUnsafeBufferPointer { w in

@@ -1,0 +1,35 @@
+import Foundation
+import XCTest
+
+/// `labbook bench` prints every figure the README's performance table quotes. It is a benchmark, so
+/// this checks the figures are there and consistent with each other, not how fast they are.
+final class BenchCommandTests: XCTestCase {
+    private func number(after prefix: String, in line: Substring) throws -> Double {
+        let rest = try XCTUnwrap(line.range(of: prefix)).upperBound
+        let digits = line[rest...].prefix { $0.isNumber || $0 == "." }
+        return try XCTUnwrap(Double(digits), "no number after '\(prefix)' in \(line)")
+    }
+
+    func testBenchOnRandomDataReportsConsistentFigures() throws {
+        let result = try LabBookBinary.run(["bench", "--steps", "30", "--tf-reference", "/nonexistent"])
+        XCTAssertEqual(result.status, 0, result.standardError)
+        let lines = result.standardOutput.split(separator: "\n")
+        func line(_ prefix: String) throws -> Substring {
+            try XCTUnwrap(lines.first { $0.hasPrefix(prefix) }, "no '\(prefix)' line in:\n\(result.standardOutput)")
+        }
+        XCTAssert(try line("data load:").contains("random data"))
+        let training = try line("training:")
+        let msPerStep = try number(after: "training: ", in: training)
+        let examplesPerSecond = try number(after: "ms/step (median of 10 rounds; ", in: training.replacingOccurrences(
+            of: #"\d+\.\d+ to \d+\.\d+\), "#, with: "", options: .regularExpression)[...])
+        XCTAssertGreaterThan(msPerStep, 0)
+        XCTAssertEqual(examplesPerSecond, 400 / (msPerStep / 1000), accuracy: examplesPerSecond * 0.01,
+                       "examples/s must follow from ms/step and the batch of 400")
+        let sgemm = try line("SGEMM on the step's shapes")
+        let reference = try number(after: "same threading: ", in: sgemm)
+        let share = try number(after: "training reaches ", in: sgemm)
+        let achieved = try number(after: "examples/s, ", in: training)
+        XCTAssertEqual(share, (100 * achieved / reference).rounded(), accuracy: 1)
+        XCTAssertGreaterThan(try number(after: "peak RSS: ", in: try line("peak RSS:")), 0)
+    }
+}
