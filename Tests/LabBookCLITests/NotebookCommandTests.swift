@@ -76,6 +76,18 @@ final class NotebookCommandTests: XCTestCase {
         XCTAssertEqual(train["final_loss"] as? Double, history.last?["loss"] as? Double)
     }
 
+    /// The notebooks users start from must stay valid as the format changes.
+    func testEveryShippedNotebookPassesCheck() throws {
+        let folder = Self.root.appendingPathComponent("notebooks")
+        let notebooks = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".md") }
+        XCTAssertGreaterThanOrEqual(notebooks.count, 4)
+        for name in notebooks {
+            let result = try LabBookBinary.run(["check", folder.appendingPathComponent(name).path])
+            XCTAssertEqual(result.status, 0, "\(name): \(result.standardError)")
+            XCTAssert(result.standardOutput.contains(": ok ("), result.standardOutput)
+        }
+    }
+
     func testParameterOverridesReachTheRun() throws {
         let output = try makeTemporaryFolder(self)
         let notebook = Self.root.appendingPathComponent("notebooks/quickstart.md").path
