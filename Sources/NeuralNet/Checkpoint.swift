@@ -8,7 +8,7 @@ import Foundation
 /// `Layer1/weights/adam_m`, `Layer1/weights/adam_v`), and the batch order's permutation is the `I64`
 /// tensor `batch_order/permutation`. Everything else is string metadata: `format`
 /// (`labbook-checkpoint-1`), `global_step`, `layers` (JSON `[{"units":…,"activation":…}]`),
-/// `l2_regularization`, `optimizer` (JSON with `kind` and hyperparameters), `notebook_sha256`, and the
+/// `l2_regularization`, `optimizer` (JSON with `kind` and hyperparameters), `notebook_code_sha256`, and the
 /// batch order's `batch_order.generator_state`, `batch_order.position` and `batch_order.epoch`.
 ///
 /// The same checkpoint always encodes to the same bytes, so hashing checkpoints proves reruns identical.
@@ -20,8 +20,10 @@ public struct Checkpoint: Sendable, Equatable {
     public let optimizer: OptimizerState
     /// Where the shuffled batch order stood, when training used one.
     public let batchOrder: BatchOrderState?
-    /// The SHA-256 of the notebook that trained the network, so a resume can tell a changed notebook.
-    public let notebookSHA256: String?
+    /// The SHA-256 of the code of the notebook that trained the network: its seed and directives after
+    /// parameter substitution, prose left out. Editing prose reuses cached blocks, and must leave
+    /// their checkpoints byte-identical to a fresh run's.
+    public let notebookCodeSHA256: String?
 
     /// The largest step or epoch count accepted (2^53): counting on from a larger one, as a hostile
     /// file could ask, would overflow.
@@ -34,23 +36,23 @@ public struct Checkpoint: Sendable, Equatable {
     /// batch order state is inconsistent, since such a checkpoint could not be resumed.
     public init(
         network: Network, optimizer: OptimizerState, batchOrder: BatchOrderState? = nil,
-        notebookSHA256: String? = nil
+        notebookCodeSHA256: String? = nil
     ) throws {
         try optimizer.check(against: network)
         try batchOrder?.check()
         self.network = network
         self.optimizer = optimizer
         self.batchOrder = batchOrder
-        self.notebookSHA256 = notebookSHA256
+        self.notebookCodeSHA256 = notebookCodeSHA256
     }
 
     /// A checkpoint of a live optimizer (SGD, Momentum or Adam).
     public init(
         network: Network, optimizer: any Optimizer, batchOrder: BatchOrderState? = nil,
-        notebookSHA256: String? = nil
+        notebookCodeSHA256: String? = nil
     ) throws {
         try self.init(network: network, optimizer: try OptimizerState(optimizer), batchOrder: batchOrder,
-                      notebookSHA256: notebookSHA256)
+                      notebookCodeSHA256: notebookCodeSHA256)
     }
 
     // MARK: Optimizer and batch order state
@@ -217,7 +219,7 @@ public struct Checkpoint: Sendable, Equatable {
         static let layers = "layers"
         static let l2 = "l2_regularization"
         static let optimizer = "optimizer"
-        static let notebookSHA256 = "notebook_sha256"
+        static let notebookCodeSHA256 = "notebook_code_sha256"
         static let generatorState = "batch_order.generator_state"
         static let position = "batch_order.position"
         static let epoch = "batch_order.epoch"
@@ -250,7 +252,7 @@ public struct Checkpoint: Sendable, Equatable {
             MetadataKey.l2: network.l2.strength.description,
             MetadataKey.optimizer: "{" + optimizerFields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}",
         ]
-        if let notebookSHA256 { metadata[MetadataKey.notebookSHA256] = notebookSHA256 }
+        if let notebookCodeSHA256 { metadata[MetadataKey.notebookCodeSHA256] = notebookCodeSHA256 }
         if let batchOrder {
             tensors.append(SafetensorsTensor(name: Self.permutationTensor,
                                              int64: batchOrder.permutation.map { Int64($0) }))
@@ -281,12 +283,12 @@ public struct Checkpoint: Sendable, Equatable {
         let network = try reader.network()
         let optimizer = try reader.optimizer(for: network)
         let batchOrder = try reader.batchOrder()
-        let notebookSHA256 = file.metadata[MetadataKey.notebookSHA256]
+        let notebookCodeSHA256 = file.metadata[MetadataKey.notebookCodeSHA256]
         if let unexpected = file.names.first(where: { !reader.used.contains($0) }) {
             throw CheckpointError.invalidContent("unexpected tensor '\(unexpected)'")
         }
         return try Checkpoint(network: network, optimizer: optimizer, batchOrder: batchOrder,
-                              notebookSHA256: notebookSHA256)
+                              notebookCodeSHA256: notebookCodeSHA256)
     }
 
     /// Reads a checkpoint's parts from a decoded file, remembering which tensors it used.

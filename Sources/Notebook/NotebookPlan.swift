@@ -20,6 +20,16 @@ public struct NotebookPlan: Sendable, Equatable {
     public var title: String {
         frontMatter.title ?? URL(fileURLWithPath: source.path).deletingPathExtension().lastPathComponent
     }
+
+    /// The SHA-256 of what the notebook computes: its seed and every directive after parameter
+    /// substitution, in order. Prose, titles and formatting are left out, so editing them keeps it.
+    public var codeSHA256: String {
+        var text = "seed \(frontMatter.seed)"
+        for block in blocks {
+            text += "\n{\(block.directive.kind.rawValue)} " + (block.resolvedBody.map(BlockCache.canonical) ?? "-")
+        }
+        return SHA256Hex.of(text.utf8)
+    }
 }
 
 public struct PlannedBlock: Sendable, Equatable {

@@ -37,7 +37,8 @@ public final class NotebookRunner {
         self.runFolder = runFolder
         self.progress = progress
         cache = cacheFolder.map(BlockCache.init)
-        artifacts = RunArtifacts(folder: runFolder, notebookSHA256: SHA256Hex.of(plan.source.text.utf8))
+        artifacts = RunArtifacts(folder: runFolder, notebookSHA256: SHA256Hex.of(plan.source.text.utf8),
+                                 notebookCodeSHA256: plan.codeSHA256)
     }
 
     /// Runs every block and returns the record of the run (failed or not).

@@ -7,6 +7,8 @@ import NeuralNet
 final class RunArtifacts {
     let folder: URL
     let notebookSHA256: String
+    /// Written into every checkpoint: `NotebookPlan.codeSHA256`.
+    let notebookCodeSHA256: String
     private(set) var checkpoints: [FileHash] = []
     /// Every checkpoint write in order, rewrites of the same name included: what each block wrote.
     private(set) var writeLog: [FileHash] = []
@@ -14,9 +16,10 @@ final class RunArtifacts {
     /// Set when the event file could not be written; the run goes on without it.
     private(set) var eventsProblem: String?
 
-    init(folder: URL, notebookSHA256: String) {
+    init(folder: URL, notebookSHA256: String, notebookCodeSHA256: String) {
         self.folder = folder
         self.notebookSHA256 = notebookSHA256
+        self.notebookCodeSHA256 = notebookCodeSHA256
     }
 
     /// Writes a checkpoint named `name` inside the run folder (through a temporary file renamed into
@@ -25,7 +28,7 @@ final class RunArtifacts {
     func writeCheckpoint(named name: String, network: Network, optimizer: any Optimizer,
                          order: EpochShuffledBatches?) throws -> String {
         let checkpoint = try Checkpoint(network: network, optimizer: optimizer, batchOrder: order.map(Self.batchOrderState),
-                                        notebookSHA256: notebookSHA256)
+                                        notebookCodeSHA256: notebookCodeSHA256)
         let bytes = try checkpoint.encode()
         try Data(bytes).write(to: folder.appendingPathComponent(name), options: .atomic)
         let hash = SHA256Hex.of(bytes)

@@ -66,7 +66,7 @@ final class ReproducibilityTests: XCTestCase {
         func checkpoint(_ path: String) throws -> Checkpoint {
             try Checkpoint.decode([UInt8](Data(contentsOf: folder.appendingPathComponent(path))))
         }
-        // Weights, Adam's moments, the step and the batch order all match; only the notebook hash in
+        // Weights, Adam's moments, the step and the batch order all match; only the notebook code hash in
         // the metadata tells the files apart.
         let straightModel = try checkpoint("straight/model.safetensors")
         let resumedModel = try checkpoint("resumed/model.safetensors")
@@ -74,7 +74,7 @@ final class ReproducibilityTests: XCTestCase {
         XCTAssertEqual(resumedModel.optimizer, straightModel.optimizer)
         XCTAssertEqual(resumedModel.batchOrder, straightModel.batchOrder)
         XCTAssertEqual(resumedModel.globalStep, 40)
-        XCTAssertNotEqual(resumedModel.notebookSHA256, straightModel.notebookSHA256)
+        XCTAssertNotEqual(resumedModel.notebookCodeSHA256, straightModel.notebookCodeSHA256)
         XCTAssertEqual(try sha256(folder.appendingPathComponent("straight/checkpoint-40.safetensors")),
                        try sha256(folder.appendingPathComponent("straight/model.safetensors")))
         XCTAssertNotEqual(try checkpoint("straight/checkpoint-20.safetensors").network, straightModel.network)
@@ -110,6 +110,10 @@ final class ReproducibilityTests: XCTestCase {
         XCTAssertEqual(try statuses(out), ["cached", "cached", "cached", "cached"])
         let report = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
         XCTAssert(report.contains("Other prose.") && report.contains("status-cached"))
+        // A fresh re-run still proves a run whose blocks came from the cache after a prose edit:
+        // checkpoints record the notebook's code, not its prose.
+        let verified = try LabBookBinary.run(["verify", "out"], in: folder)
+        XCTAssertEqual(verified.status, 0, verified.standardOutput + verified.standardError)
 
         // A parameter changes the training: exactly the blocks from {train} on run again.
         XCTAssertEqual(try LabBookBinary.run(["run", "nb.md", "-o", "out", "--quiet", "-p", "steps=30"], in: folder).status, 0)

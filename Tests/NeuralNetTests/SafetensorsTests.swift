@@ -309,7 +309,7 @@ final class SafetensorsTests: XCTestCase {
                                      file: StaticString = #filePath, line: UInt = #line) throws {
         let trainer = SafetensorsSamples.trainedTrainer(optimizer, steps: 3)
         let checkpoint = try Checkpoint(network: trainer.network, optimizer: trainer.optimizer,
-                                        batchOrder: SafetensorsSamples.batchOrder(), notebookSHA256: String(repeating: "ab", count: 32))
+                                        batchOrder: SafetensorsSamples.batchOrder(), notebookCodeSHA256: String(repeating: "ab", count: 32))
         let bytes = try checkpoint.encode()
         XCTAssertEqual(try checkpoint.encode(), bytes, "same checkpoint, same bytes", file: file, line: line)
 
@@ -355,7 +355,7 @@ final class SafetensorsTests: XCTestCase {
     func testCheckpointMetadataIsReadable() throws {
         let trainer = SafetensorsSamples.trainedTrainer(Adam(learningRate: 0.001), steps: 2)
         let checkpoint = try Checkpoint(network: trainer.network, optimizer: trainer.optimizer,
-                                        batchOrder: SafetensorsSamples.batchOrder(), notebookSHA256: "feed")
+                                        batchOrder: SafetensorsSamples.batchOrder(), notebookCodeSHA256: "feed")
         let file = try Safetensors.decode(try checkpoint.encode())
         XCTAssertEqual(file.metadata["format"], "labbook-checkpoint-1")
         XCTAssertEqual(file.metadata["global_step"], "2")
@@ -363,7 +363,7 @@ final class SafetensorsTests: XCTestCase {
         XCTAssertEqual(file.metadata["optimizer"],
                        #"{"kind":"adam","learning_rate":0.001,"beta1":0.9,"beta2":0.999,"epsilon":1e-08}"#)
         XCTAssertEqual(file.metadata["l2_regularization"], "0.001")
-        XCTAssertEqual(file.metadata["notebook_sha256"], "feed")
+        XCTAssertEqual(file.metadata["notebook_code_sha256"], "feed")
         XCTAssertEqual(file.metadata["batch_order.position"], "6")
         XCTAssertEqual(file.metadata["batch_order.epoch"], "2")
         XCTAssertEqual(try file.int64("batch_order/permutation").map { Int($0) }, SafetensorsSamples.batchOrder().permutation)
@@ -379,7 +379,7 @@ final class SafetensorsTests: XCTestCase {
         let decoded = try Checkpoint.decode(bytes)
         XCTAssertEqual(decoded, checkpoint)
         XCTAssertNil(decoded.batchOrder)
-        XCTAssertNil(decoded.notebookSHA256)
+        XCTAssertNil(decoded.notebookCodeSHA256)
         XCTAssertEqual(decoded.optimizer.slotState, ["velocity": []])
     }
 
