@@ -424,5 +424,5 @@ public final class NotebookRunner {
 }
 
 public enum LabBookVersion {
-    public static let current = "0.1.0"
+    public static let current = "0.2.0"
 }

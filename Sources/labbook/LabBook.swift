@@ -1,11 +1,12 @@
 import ArgumentParser
 import Foundation
 import NeuralNet
+import Notebook
 
 /// The `labbook` command: runs neural-network notebooks and the reference tutorial.
 @main
 struct LabBook: ParsableCommand {
-    static let version = "0.1.0"
+    static let version = LabBookVersion.current
 
     static let configuration = CommandConfiguration(
         commandName: "labbook",
