@@ -20,6 +20,8 @@ public final class TensorBoardWriter {
     private var handle: FileHandle?
     private var pending: [UInt8] = []
     private var deferredError: (any Error)?
+    /// Framed records added since `startCapture()`, while capturing.
+    private var captured: [UInt8]?
 
     /// Bytes of pending events that trigger a write without waiting for `flush()`.
     private static let flushThreshold = 1 << 20
@@ -128,6 +130,47 @@ public final class TensorBoardWriter {
         }
     }
 
+    /// Starts keeping a copy of every record added from now on, until `endCapture()`: the events
+    /// one part of a run wrote, which `appendCaptured` can write again into another run's file.
+    public func startCapture() {
+        captured = []
+    }
+
+    /// The framed records added since `startCapture()`, and stops keeping them.
+    public func endCapture() -> [UInt8] {
+        defer { captured = nil }
+        return captured ?? []
+    }
+
+    /// Appends records that `endCapture()` returned, as they were (wall times included: they say
+    /// when the events happened). Throws, appending nothing, unless `records` is whole TFRecord
+    /// frames with intact checksums.
+    public func appendCaptured(_ records: [UInt8]) throws {
+        var offset = 0
+        while offset < records.count {
+            // The shortest frame: length, its checksum, no data, the data's checksum.
+            guard records.count - offset >= 16 else { throw TensorBoardWriterError.damagedRecords }
+            let lengthBytes = Array(records[offset..<(offset + 8)])
+            let length = lengthBytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+            let lengthCRC = records[(offset + 8)..<(offset + 12)].withUnsafeBytes {
+                UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self))
+            }
+            guard lengthCRC == CRC32C.maskedChecksum(lengthBytes),
+                  length <= UInt64(records.count - offset - 16) else { throw TensorBoardWriterError.damagedRecords }
+            let dataStart = offset + 12, dataEnd = dataStart + Int(length)
+            let dataCRC = records[dataEnd..<(dataEnd + 4)].withUnsafeBytes {
+                UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self))
+            }
+            guard dataCRC == CRC32C.maskedChecksum(Array(records[dataStart..<dataEnd])) else {
+                throw TensorBoardWriterError.damagedRecords
+            }
+            offset = dataEnd + 4
+        }
+        guard handle != nil else { throw TensorBoardWriterError.closed(fileURL.path) }
+        pending += records
+        captured? += records
+    }
+
     /// Frames `data` as one TFRecord and queues it.
     private func appendRecord(_ data: [UInt8]) {
         guard handle != nil else {
@@ -136,10 +179,12 @@ public final class TensorBoardWriter {
         }
         var length: [UInt8] = []
         withUnsafeBytes(of: UInt64(data.count).littleEndian) { length += $0 }
-        pending += length
-        withUnsafeBytes(of: CRC32C.maskedChecksum(length).littleEndian) { pending += $0 }
-        pending += data
-        withUnsafeBytes(of: CRC32C.maskedChecksum(data).littleEndian) { pending += $0 }
+        var record = length
+        withUnsafeBytes(of: CRC32C.maskedChecksum(length).littleEndian) { record += $0 }
+        record += data
+        withUnsafeBytes(of: CRC32C.maskedChecksum(data).littleEndian) { record += $0 }
+        pending += record
+        captured? += record
     }
 }
 
@@ -148,12 +193,15 @@ public enum TensorBoardWriterError: Error, Sendable, Equatable, CustomStringConv
     case invalidWallTime(Double)
     case cannotCreate(String)
     case closed(String)
+    /// Captured records to append were not whole TFRecord frames with intact checksums.
+    case damagedRecords
 
     public var description: String {
         switch self {
         case .invalidWallTime(let time): "wall time \(time) is not a time since 1970 in seconds"
         case .cannotCreate(let path): "cannot create TensorBoard event file \(path)"
         case .closed(let path): "TensorBoard event file \(path) was written to after it was closed"
+        case .damagedRecords: "the TensorBoard events to append are damaged"
         }
     }
 }

@@ -41,6 +41,8 @@ final class BlockCache {
         var outputs: [FileHash]
         /// Data files the block read.
         var dataFiles: [FileHash]
+        /// The TensorBoard events the block wrote, as framed records.
+        var events: Data?
         var modelState: ModelState?
         /// SHA-256 of the stored state checkpoint, when there is one.
         var stateSha256: String?
@@ -128,7 +130,7 @@ final class BlockCache {
 
     /// Stores a block's outcome; `state`, when the block changed the model, is a checkpoint of it.
     func store(_ key: String, record: BlockRecord, outputs: [FileHash], runFolder: URL, dataFiles: [FileHash],
-               modelState: ModelState?, state: [UInt8]?) {
+               events: [UInt8], modelState: ModelState?, state: [UInt8]?) {
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             if let state { try Data(state).write(to: stateURL(key), options: .atomic) }
@@ -136,7 +138,8 @@ final class BlockCache {
                 try Data(contentsOf: runFolder.appendingPathComponent(output.path))
                     .write(to: blobURL(output.sha256), options: .atomic)
             }
-            var entry = Entry(record: record, outputs: outputs, dataFiles: dataFiles, modelState: modelState,
+            var entry = Entry(record: record, outputs: outputs, dataFiles: dataFiles,
+                              events: events.isEmpty ? nil : Data(events), modelState: modelState,
                               stateSha256: state.map { SHA256Hex.of($0) }, checksum: "")
             entry.checksum = Self.checksum(entry, key: key)
             try JSONEncoder().encode(entry).write(to: entryURL(key), options: .atomic)

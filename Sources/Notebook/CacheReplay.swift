@@ -49,6 +49,7 @@ struct CacheReplay {
 
     private mutating func apply(_ entry: BlockCache.Entry, planned: PlannedBlock, index: Int, runner: NotebookRunner) {
         runner.artifacts.adopt(entry.outputs)
+        runner.artifacts.replayEvents(entry.events.map { [UInt8]($0) } ?? [])
         for file in entry.dataFiles where !runner.dataFiles.contains(file) { runner.dataFiles.append(file) }
         if let state = entry.modelState {
             lastModel = (key, state, index)
@@ -97,7 +98,7 @@ struct CacheReplay {
 
     /// Stores an executed block, with a checkpoint of the model when the block changed it.
     func store(_ record: BlockRecord, planned: PlannedBlock, outputs: [FileHash], dataFiles: [FileHash],
-               runner: NotebookRunner) {
+               events: [UInt8], runner: NotebookRunner) {
         guard enabled, let cache = runner.cache else { return }
         let state = runner.state
         var modelState: BlockCache.ModelState?
@@ -124,7 +125,7 @@ struct CacheReplay {
         }
         if modelState != nil && snapshot == nil { return }
         cache.store(key, record: record, outputs: outputs, runFolder: runner.runFolder, dataFiles: dataFiles,
-                    modelState: modelState, state: snapshot)
+                    events: events, modelState: modelState, state: snapshot)
     }
 }
 

@@ -63,12 +63,20 @@ public final class NotebookRunner {
                 }
                 let outputsBefore = artifacts.writeLog.count
                 let dataFilesBefore = dataFiles.count
-                let metrics = try execute(planned)
+                artifacts.beginBlockEvents()
+                let metrics: BlockMetrics?
+                do {
+                    metrics = try execute(planned)
+                } catch {
+                    _ = artifacts.endBlockEvents()
+                    throw error
+                }
+                let events = artifacts.endBlockEvents()
                 let record = BlockRecord(directive: planned.directive.kind, line: planned.line, status: .ok,
                                          seconds: Date().timeIntervalSince(blockStart), metrics: metrics)
                 blocks.append(record)
                 replay.store(record, planned: planned, outputs: Array(artifacts.writeLog[outputsBefore...]),
-                             dataFiles: Array(dataFiles[dataFilesBefore...]), runner: self)
+                             dataFiles: Array(dataFiles[dataFilesBefore...]), events: events, runner: self)
             } catch {
                 let runtime = error as? RuntimeError
                     ?? RuntimeError(location: SourceLocation(file: plan.source.path, line: planned.line),

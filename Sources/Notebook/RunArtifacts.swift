@@ -15,6 +15,8 @@ final class RunArtifacts {
     private var events: TensorBoardWriter?
     /// Set when the event file could not be written; the run goes on without it.
     private(set) var eventsProblem: String?
+    /// True between `beginBlockEvents` and `endBlockEvents`.
+    private var capturingBlock = false
 
     init(folder: URL, notebookSHA256: String, notebookCodeSHA256: String) {
         self.folder = folder
@@ -57,6 +59,7 @@ final class RunArtifacts {
         if events == nil && eventsProblem == nil {
             do {
                 events = try TensorBoardWriter(folder: folder)
+                if capturingBlock { events?.startCapture() }
             } catch {
                 eventsProblem = "\(error)"
             }
@@ -79,6 +82,29 @@ final class RunArtifacts {
         guard let writer = eventWriter() else { return }
         writer.addScalar(tag: "accuracy/\(split.rawValue)", value: accuracy, step: step)
         writer.addScalar(tag: "loss/\(split.rawValue)", value: loss, step: step)
+    }
+
+    /// Starts collecting the events the next block writes, for the cache to store with it.
+    func beginBlockEvents() {
+        capturingBlock = true
+        events?.startCapture()
+    }
+
+    /// The events written since `beginBlockEvents`, as framed records.
+    func endBlockEvents() -> [UInt8] {
+        capturingBlock = false
+        return events?.endCapture() ?? []
+    }
+
+    /// Writes the events a cached block wrote when it executed, so a run replayed from the cache has
+    /// the same curves in TensorBoard as the run that computed them.
+    func replayEvents(_ records: [UInt8]) {
+        guard !records.isEmpty, let writer = eventWriter() else { return }
+        do {
+            try writer.appendCaptured(records)
+        } catch {
+            eventsProblem = "\(error)"
+        }
     }
 
     func close() {

@@ -94,6 +94,24 @@ final class ReproducibilityTests: XCTestCase {
                   result.standardError)
     }
 
+    /// The records of the run folder's one TensorBoard event file after its header, whose wall time
+    /// differs from run to run.
+    func eventFileRecords(_ folder: URL) throws -> [Data] {
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+            .filter { $0.hasPrefix("events.out.tfevents.") }
+        XCTAssertEqual(names.count, 1, "one event file in \(names)")
+        let bytes = try Data(contentsOf: folder.appendingPathComponent(try XCTUnwrap(names.first)))
+        var records: [Data] = []
+        var offset = 0
+        while offset + 12 <= bytes.count {
+            let length = bytes[offset..<(offset + 8)].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+            records.append(bytes[(offset + 12)..<(offset + 12 + length)])
+            offset += 16 + length
+        }
+        XCTAssertEqual(offset, bytes.count, "whole records only")
+        return Array(records.dropFirst())
+    }
+
     func testTheCacheReusesWhatDidNotChangeAndNothingElse() throws {
         let folder = try makeTemporaryFolder(self)
         let path = folder.appendingPathComponent("nb.md")
@@ -103,6 +121,8 @@ final class ReproducibilityTests: XCTestCase {
         XCTAssertEqual(try LabBookBinary.run(["run", "nb.md", "-o", "out", "--quiet"], in: folder).status, 0)
         XCTAssertEqual(try statuses(out), ["ok", "ok", "ok", "ok"])
         let first = try Data(contentsOf: out.appendingPathComponent("model.safetensors"))
+        let firstEvents = try eventFileRecords(out)
+        XCTAssertGreaterThan(firstEvents.count, 3)
 
         // Only prose changed: everything comes from the cache, and the report says so.
         try Data(original.replacingOccurrences(of: "Some prose.", with: "Other prose.").utf8).write(to: path)
@@ -110,6 +130,7 @@ final class ReproducibilityTests: XCTestCase {
         XCTAssertEqual(try statuses(out), ["cached", "cached", "cached", "cached"])
         let report = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
         XCTAssert(report.contains("Other prose.") && report.contains("status-cached"))
+        XCTAssertEqual(try eventFileRecords(out), firstEvents, "TensorBoard's events survive a run from the cache")
         // A fresh re-run still proves a run whose blocks came from the cache after a prose edit:
         // checkpoints record the notebook's code, not its prose.
         let verified = try LabBookBinary.run(["verify", "out"], in: folder)

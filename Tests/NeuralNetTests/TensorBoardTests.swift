@@ -187,6 +187,34 @@ final class TensorBoardTests: XCTestCase {
         XCTAssertEqual(histogram[7]?.first?.packedDoubles, expected.bucketCounts)
     }
 
+    func testCapturedEventsReplayIntoAnotherFileAndDamagedOnesAreRefused() throws {
+        let source = try TensorBoardWriter(folder: try makeFolder(), wallTime: { self.wallTime }, hostname: "a")
+        source.addScalar(tag: "before", value: 1, step: 1)
+        source.startCapture()
+        source.addScalar(tag: "loss", value: 0.5, step: 10)
+        source.addHistogram(tag: "logits", values: [1, 2, 3] as [Float], step: 10)
+        let captured = source.endCapture()
+        source.addScalar(tag: "after", value: 2, step: 11)
+        XCTAssertEqual(source.endCapture(), [], "nothing is kept once capture ends")
+
+        let folder = try makeFolder()
+        let target = try TensorBoardWriter(folder: folder, wallTime: { self.wallTime + 60 }, hostname: "b")
+        for index in [0, 5, 20, captured.count - 1] {
+            var damaged = captured
+            damaged[index] ^= 0x10
+            XCTAssertThrowsError(try target.appendCaptured(damaged), "byte \(index) flipped")
+        }
+        XCTAssertThrowsError(try target.appendCaptured(Array(captured.dropLast(3))), "a cut-off frame")
+        try target.appendCaptured(captured)
+        try target.close()
+        let events = try EventFileReader.events(in: target.fileURL)
+        XCTAssertEqual(events.map(\.tag), [nil, "loss", "logits"], "only the whole captured frames, once")
+        XCTAssertEqual(events[1].step, 10)
+        XCTAssertEqual(events[1].simpleValue, 0.5)
+        XCTAssertEqual(events[1].wallTime, wallTime, "replayed events keep the time they happened")
+        XCTAssertNotNil(events[2].histogram)
+    }
+
     func testSameCallsGiveSameBytes() throws {
         let first = try writeSampleRun(to: try makeFolder())
         let second = try writeSampleRun(to: try makeFolder())
