@@ -109,18 +109,10 @@ public enum TarArchive {
             throw DatasetError(path: source.path, "cannot create \(target)")
         }
         defer { try? handle.close() }
-        var remaining = size
-        while remaining > 0 {
-            let start = source.offset
-            let chunk = try source.read(upTo: min(remaining, byteSourceChunkSize))
-            guard !chunk.isEmpty else {
-                throw DatasetError(path: source.path, "the archive ends inside \(target): it is truncated",
-                                   offset: start)
-            }
+        try consume(source, bytes: size, inside: target) { chunk in
             do { try handle.write(contentsOf: chunk) } catch {
                 throw DatasetError(path: source.path, "cannot write \(target): \(error.localizedDescription)")
             }
-            remaining -= chunk.count
         }
         try skip(source, bytes: padding(after: size))
     }
@@ -136,14 +128,21 @@ public enum TarArchive {
     }
 
     private static func skip(_ source: any ByteSource, bytes: Int) throws {
+        try consume(source, bytes: bytes, inside: "an entry") { _ in }
+    }
+
+    /// Reads `bytes` bytes in chunks, handing each to `body`; a source that ends first is a truncated
+    /// archive, reported as ending inside `what`.
+    private static func consume(_ source: any ByteSource, bytes: Int, inside what: String,
+                                _ body: ([UInt8]) throws -> Void) throws {
         var remaining = bytes
         while remaining > 0 {
             let start = source.offset
             let chunk = try source.read(upTo: min(remaining, byteSourceChunkSize))
             guard !chunk.isEmpty else {
-                throw DatasetError(path: source.path, "the archive ends inside an entry: it is truncated",
-                                   offset: start)
+                throw DatasetError(path: source.path, "the archive ends inside \(what): it is truncated", offset: start)
             }
+            try body(chunk)
             remaining -= chunk.count
         }
     }
