@@ -2,6 +2,7 @@ import ArgumentParser
 import Datasets
 import Foundation
 import NeuralNet
+import Notebook
 
 /// The reference tutorial's two-layer network, with the tutorial's command-line flags and defaults.
 struct Tutorial: ParsableCommand {
@@ -12,8 +13,11 @@ struct Tutorial: ParsableCommand {
             L2 0.1, plain SGD at 0.001, batch 400, 2000 steps, mean-image normalization of raw pixels.
             """)
 
-    @Option(help: "Folder holding CIFAR-10 (cifar-10-batches-bin or cifar-10-batches-py) or (Fashion-)MNIST.")
-    var dataDir = "data"
+    @Option(help: ArgumentHelp(
+        "Folder holding CIFAR-10 (cifar-10-batches-bin or cifar-10-batches-py) or (Fashion-)MNIST.",
+        discussion: "Without it the dataset is found as a notebook finds it ($LABBOOK_DATA, ~/.cache/labbook/datasets), "
+            + "or downloaded into the cache."))
+    var dataDir: String?
 
     @Option(help: "Dataset: \(DatasetKind.allCases.map(\.rawValue).joined(separator: ", ")).")
     var dataset: DatasetKind = .cifar10
@@ -62,13 +66,23 @@ struct Tutorial: ParsableCommand {
         guard limit.map({ $0 >= 1 }) ?? true else { throw ValidationError("--limit must be at least 1") }
     }
 
+    /// The dataset's folder on this machine, downloaded into the cache first if it is nowhere.
+    private func locateOrDownload() throws -> String {
+        Interruption.install()
+        let fetcher = DatasetFetcher(downloader: Downloader(isCancelled: { Interruption.requested }),
+                                     progress: DownloadProgress.forStandardError(quiet: false))
+        return try fetcher.locateOrFetch(dataset)
+    }
+
     func run() throws {
         if let threads { BLASInfo.setThreadCount(threads) }
         let loadStart = Date()
         var data: Dataset
         do {
-            data = try dataset.load(path: dataDir, seed: seed)
+            data = try dataset.load(path: try dataDir ?? (dataset == .spiral ? "" : locateOrDownload()), seed: seed)
         } catch let error as DatasetError {
+            throw fail(error.description)
+        } catch let error as DataNotFound {
             throw fail(error.description)
         }
         if let limit { data = data.limited(to: limit) }

@@ -28,6 +28,20 @@ final class TutorialCommandTests: XCTestCase {
         try Data(names.utf8).write(to: binary.appendingPathComponent("batches.meta.txt"))
     }
 
+    func testWithoutDataDirItSearchesWhereNotebooksDo() throws {
+        let home = try makeTemporaryFolder(self)
+        let offline = ["HOME": home.path, "LABBOOK_OFFLINE": "1"]
+        let missing = try LabBookBinary.run(["tutorial", "--max-steps", "5"], environment: offline)
+        XCTAssertEqual(missing.status, 1)
+        XCTAssert(missing.standardError.contains(home.path + "/.cache/labbook/datasets/cifar-10-batches-bin")
+                  && missing.standardError.contains("labbook fetch cifar10"), missing.standardError)
+
+        try writeSyntheticCIFAR(in: home.appendingPathComponent(".cache/labbook/datasets"), perFile: 20)
+        let found = try LabBookBinary.run(["tutorial", "--max-steps", "5", "--batch-size", "20"], environment: offline)
+        XCTAssertEqual(found.status, 0, found.standardError)
+        XCTAssert(found.standardOutput.contains("100 training and 20 test examples"), found.standardOutput)
+    }
+
     func testTutorialConfigurationLearnsSmallData() throws {
         let folder = try makeTemporaryFolder(self)
         try writeSyntheticCIFAR(in: folder, perFile: 200)
