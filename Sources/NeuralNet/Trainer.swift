@@ -47,6 +47,9 @@ public final class Trainer {
     private let biasGradients: [[ScratchBuffer<Float>]]
     /// Each shard's rows of the batch.
     private let rowRanges: [Range<Int>]
+    /// Each shard's mean cross-entropy and correct predictions in the current step.
+    private let shardLosses: ScratchBuffer<Double>
+    private let shardCorrectCounts: ScratchBuffer<Int>
 
     public init(network: Network, optimizer: any Optimizer, batchSize: Int, shards: Int = 1) {
         precondition(batchSize > 0, "batch size must be positive")
@@ -62,6 +65,8 @@ public final class Trainer {
         biasGradients = (0..<self.shards).map { _ in network.layers.map { ScratchBuffer(count: $0.bias.count, repeating: 0) } }
         let shardCount = self.shards
         rowRanges = (0..<shardCount).map { ($0 * batchSize / shardCount)..<(($0 + 1) * batchSize / shardCount) }
+        shardLosses = ScratchBuffer(count: shardCount, repeating: 0)
+        shardCorrectCounts = ScratchBuffer(count: shardCount, repeating: 0)
     }
 
     /// Two halves on machines with two cores or more and batches big enough to split; one otherwise.
@@ -109,11 +114,11 @@ public final class Trainer {
 
     /// One step of gradient descent on the batch in `input` and `labels`.
     public func step(includeRegularizationLoss: Bool = false) -> StepResult {
-        step(includeRegularizationLoss: includeRegularizationLoss, prepare: nil)
+        step(includeRegularizationLoss: includeRegularizationLoss) { _ in }
     }
 
-    /// One step; `prepare`, when given, fills each shard's rows of `input` and `labels` first.
-    private func step(includeRegularizationLoss: Bool, prepare: ((Range<Int>) -> Void)?) -> StepResult {
+    /// One step; `prepare` fills each shard's rows of `input` and `labels` first.
+    private func step(includeRegularizationLoss: Bool, prepare: (Range<Int>) -> Void) -> StepResult {
         let regularization = includeRegularizationLoss ? network.regularizationLoss() : nil
         var correct = 0
         let dataLoss = computeGradients(correct: &correct, prepare: prepare)
@@ -126,7 +131,7 @@ public final class Trainer {
     /// parameter in slot order (`Layer1/weights`, `Layer1/biases`, ...), without updating anything.
     public func gradients() -> (dataLoss: Double, gradients: [Tensor]) {
         var correct = 0
-        let dataLoss = computeGradients(correct: &correct)
+        let dataLoss = computeGradients(correct: &correct) { _ in }
         let tensors = network.layers.indices.flatMap { index in
             let layer = network.layers[index]
             return [
@@ -140,38 +145,34 @@ public final class Trainer {
     }
 
     /// Forward pass, loss and back-propagation into the gradient buffers; returns the data loss.
-    /// `prepare`, when given, first fills each shard's rows of the batch.
-    private func computeGradients(correct: inout Int, prepare: ((Range<Int>) -> Void)? = nil) -> Double {
+    /// `prepare` first fills each shard's rows of the batch. Nothing here allocates: a closure
+    /// parameter that is not optional stays on the stack, and the per-shard results have buffers.
+    private func computeGradients(correct: inout Int, prepare: (Range<Int>) -> Void) -> Double {
         let layerCount = network.layers.count
         let classes = network.outputSize
-        var shardLoss = [Double](repeating: 0, count: shards)
-        var shardCorrect = [Int](repeating: 0, count: shards)
-        shardLoss.withUnsafeMutableBufferPointer { shardLoss in
-            shardCorrect.withUnsafeMutableBufferPointer { shardCorrect in
-                forEachShard { shard in
-                    let rows = rowRanges[shard]
-                    let first = rows.lowerBound
-                    prepare?(rows)
-                    for (index, layer) in network.layers.enumerated() {
-                        layer.forward(layerInput(index) + first * layer.inputSize, batchSize: rows.count,
-                                      into: outputs[index].pointer + first * layer.outputSize)
-                    }
-                    shardLoss[shard] = SoftmaxCrossEntropy.loss(
-                        logits: outputs[layerCount - 1].pointer + first * classes, labels: labels + first,
-                        batchSize: rows.count, classes: classes,
-                        gradient: deltas[layerCount - 1].pointer + first * classes,
-                        correct: shardCorrect.baseAddress! + shard, gradientBatchSize: batchSize)
-                    for index in stride(from: layerCount - 1, through: 0, by: -1) {
-                        let layer = network.layers[index]
-                        layer.backward(
-                            input: layerInput(index) + first * layer.inputSize,
-                            output: outputs[index].pointer + first * layer.outputSize,
-                            outputGradient: deltas[index].pointer + first * layer.outputSize, batchSize: rows.count,
-                            weightGradient: weightGradients[shard][index].pointer,
-                            biasGradient: biasGradients[shard][index].pointer,
-                            inputGradient: index == 0 ? nil : deltas[index - 1].pointer + first * network.layers[index - 1].outputSize)
-                    }
-                }
+        let shardLoss = shardLosses.pointer, shardCorrect = shardCorrectCounts.pointer
+        forEachShard { shard in
+            let rows = rowRanges[shard]
+            let first = rows.lowerBound
+            prepare(rows)
+            for (index, layer) in network.layers.enumerated() {
+                layer.forward(layerInput(index) + first * layer.inputSize, batchSize: rows.count,
+                              into: outputs[index].pointer + first * layer.outputSize)
+            }
+            shardLoss[shard] = SoftmaxCrossEntropy.loss(
+                logits: outputs[layerCount - 1].pointer + first * classes, labels: labels + first,
+                batchSize: rows.count, classes: classes,
+                gradient: deltas[layerCount - 1].pointer + first * classes,
+                correct: shardCorrect + shard, gradientBatchSize: batchSize)
+            for index in stride(from: layerCount - 1, through: 0, by: -1) {
+                let layer = network.layers[index]
+                layer.backward(
+                    input: layerInput(index) + first * layer.inputSize,
+                    output: outputs[index].pointer + first * layer.outputSize,
+                    outputGradient: deltas[index].pointer + first * layer.outputSize, batchSize: rows.count,
+                    weightGradient: weightGradients[shard][index].pointer,
+                    biasGradient: biasGradients[shard][index].pointer,
+                    inputGradient: index == 0 ? nil : deltas[index - 1].pointer + first * network.layers[index - 1].outputSize)
             }
         }
         // Shard gradients added in shard order, then the L2 term: a fixed order of sums, computed in
@@ -196,8 +197,8 @@ public final class Trainer {
                 add(biasGradients[shard][index].pointer, into: biasGradients[0][index].pointer, count: layer.bias.count)
             }
         }
-        correct = shardCorrect.reduce(0, +)
-        return zip(shardLoss, rowRanges).reduce(0) { $0 + $1.0 * Double($1.1.count) } / Double(batchSize)
+        correct = (0..<shards).reduce(0) { $0 + shardCorrect[$1] }
+        return (0..<shards).reduce(0) { $0 + shardLoss[$1] * Double(rowRanges[$1].count) } / Double(batchSize)
     }
 
     private func add(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int) {
