@@ -13,12 +13,19 @@ public struct Heading: Sendable, Equatable {
 /// given an id so the table of contents can link to it.
 struct ProseRenderer {
     var allowHTML: Bool
+    /// The page's title: a first heading of level 1 that repeats it is left out, since the page
+    /// already shows the title above the table of contents (notebooks keep such a heading so they
+    /// read well as plain Markdown).
+    var title: String?
     /// Ids handed out so far, so headings with the same text get distinct anchors.
     private var usedIDs: Set<String> = []
     private(set) var headings: [Heading] = []
+    /// False once any heading has been seen: only the document's first one can repeat the title.
+    private var atFirstHeading = true
 
-    init(allowHTML: Bool) {
+    init(allowHTML: Bool, title: String? = nil) {
         self.allowHTML = allowHTML
+        self.title = title
     }
 
     mutating func render(_ markdown: String) -> String {
@@ -28,6 +35,7 @@ struct ProseRenderer {
         defer { cmark_node_free(document) }
 
         var ids: [String] = []
+        var repeatedTitle: OpaquePointer?
         if let iterator = cmark_iter_new(document) {
             defer { cmark_iter_free(iterator) }
             while cmark_iter_next(iterator) != CMARK_EVENT_DONE {
@@ -35,10 +43,21 @@ struct ProseRenderer {
                       let current = cmark_iter_get_node(iterator),
                       cmark_node_get_type(current) == CMARK_NODE_HEADING else { continue }
                 let text = Self.plainText(current)
+                let level = Int(cmark_node_get_heading_level(current))
+                defer { atFirstHeading = false }
+                if atFirstHeading, level == 1, let title, text.trimmingCharacters(in: .whitespaces) == title {
+                    repeatedTitle = current
+                    continue
+                }
                 let id = uniqueID(for: text)
                 ids.append(id)
-                headings.append(Heading(level: Int(cmark_node_get_heading_level(current)), text: text, id: id))
+                headings.append(Heading(level: level, text: text, id: id))
             }
+        }
+        // Unlinked only after the walk: cmark's iterator must not see its tree change under it.
+        if let repeatedTitle {
+            cmark_node_unlink(repeatedTitle)
+            cmark_node_free(repeatedTitle)
         }
         guard let rendered = cmark_render_html(document, options) else { return "" }
         defer { free(rendered) }

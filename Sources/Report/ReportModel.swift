@@ -62,7 +62,7 @@ struct ReportModelBuilder {
         self.record = record
         self.notebook = notebook
         self.runFiles = runFiles
-        prose = ProseRenderer(allowHTML: allowHTML)
+        prose = ProseRenderer(allowHTML: allowHTML, title: record.title)
     }
 
     mutating func page() -> PageView {

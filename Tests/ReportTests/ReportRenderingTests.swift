@@ -173,6 +173,17 @@ final class ReportRenderingTests: XCTestCase {
         XCTAssertTrue(parsesAsXML(html))
     }
 
+    func testAFirstHeadingRepeatingTheTitleIsShownOnce() throws {
+        let body = "\n```{data}\ndataset: spiral\n```\n\n# Spiral report\n\nLater, the same words are a real heading.\n"
+        let repeated = try report("---\ntitle: Spiral report\n---\n\n# Spiral report\n\nIntro.\n" + body).html
+        XCTAssertEqual(repeated.components(separatedBy: ">Spiral report</h1>").count - 1, 2,
+                       "the page title, and the later heading; not the notebook's first one")
+        XCTAssertFalse(repeated.contains("<h1 id=\"spiral-report\">Spiral report</h1>\n<p>Intro."))
+        XCTAssertTrue(repeated.contains("<p>Intro.</p>"))
+        let other = try report("---\ntitle: Spiral report\n---\n\n# Another heading\n" + body).html
+        XCTAssertTrue(other.contains(">Another heading</h1>"), "a first heading with other words stays")
+    }
+
     func testCustomTemplateIsUsed() throws {
         let plan = try NotebookPlan.make(bytes: Array("# Hi\n".utf8), path: "nb.md")
         let record = NotebookRunner(plan: plan, runFolder: FileManager.default.temporaryDirectory).run()
