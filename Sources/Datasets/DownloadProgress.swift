@@ -3,9 +3,7 @@ import Foundation
 /// Shows a download's progress on standard error: a redrawn bar (MB done of total, rate, time left)
 /// on a terminal; in a log or pipe, a line when it starts, at each quarter and when it is done.
 public final class DownloadProgress {
-    public enum Style: Sendable {
-        case silent, lines, bar
-    }
+    public typealias Style = ProgressStyle
 
     public let style: Style
     private let write: (String) -> Void
@@ -20,9 +18,8 @@ public final class DownloadProgress {
         self.write = write
     }
 
-    /// A bar when standard error is a terminal, lines when it is a file or pipe; nothing when quiet.
     public static func forStandardError(quiet: Bool) -> DownloadProgress {
-        DownloadProgress(style: quiet ? .silent : (isatty(STDERR_FILENO) != 0 ? .bar : .lines))
+        DownloadProgress(style: .forStandardError(quiet: quiet))
     }
 
     /// A line of its own, such as what is being unpacked.

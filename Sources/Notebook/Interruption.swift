@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import Synchronization
 
@@ -23,5 +24,12 @@ public enum Interruption {
                 }
             }
         }
+    }
+}
+
+extension DatasetFetcher {
+    /// A fetcher whose downloads stop when a run is asked to (after `Interruption.install()`).
+    public static func stoppingOnInterruption(progress: DownloadProgress) -> DatasetFetcher {
+        DatasetFetcher(downloader: Downloader(isCancelled: { Interruption.requested }), progress: progress)
     }
 }

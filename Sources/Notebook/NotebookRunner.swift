@@ -163,14 +163,7 @@ public final class NotebookRunner {
     /// The folder of a dataset the notebook names without a `path`: found on this machine, else
     /// downloaded into the cache, with the run's progress style. Ctrl-C abandons the download.
     func locateOrDownload(_ kind: DatasetKind) throws -> String {
-        let style: DownloadProgress.Style = switch progress.style {
-        case .silent: .silent
-        case .lines: .lines
-        case .bar: .bar
-        }
-        let fetcher = DatasetFetcher(downloader: Downloader(isCancelled: { Interruption.requested }),
-                                     progress: DownloadProgress(style: style))
-        return try fetcher.locateOrFetch(kind)
+        try DatasetFetcher.stoppingOnInterruption(progress: DownloadProgress(style: progress.style)).locateOrFetch(kind)
     }
 
     /// Up to two training images of each class (one each beyond ten classes), for the report.

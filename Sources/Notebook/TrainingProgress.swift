@@ -1,12 +1,11 @@
+import Datasets
 import Foundation
 import NeuralNet
 
 /// Reports training progress on standard error: a redrawn progress bar (step/total, loss, steps per
 /// second, time left) when it is a terminal, one plain line per logged step otherwise.
 public final class TrainingProgress: @unchecked Sendable {
-    public enum Style: Sendable {
-        case silent, lines, bar
-    }
+    public typealias Style = ProgressStyle
 
     public let style: Style
     private var total = 0
@@ -20,9 +19,8 @@ public final class TrainingProgress: @unchecked Sendable {
 
     public static let silent = TrainingProgress(style: .silent)
 
-    /// A bar when standard error is a terminal, lines when it is a file or pipe; nothing when quiet.
     public static func forStandardError(quiet: Bool) -> TrainingProgress {
-        TrainingProgress(style: quiet ? .silent : (isatty(STDERR_FILENO) != 0 ? .bar : .lines))
+        TrainingProgress(style: .forStandardError(quiet: quiet))
     }
 
     func start(steps: Int) {

@@ -27,8 +27,7 @@ struct Fetch: ParsableCommand {
             throw fail("the spiral is generated from the notebook's seed; there is nothing to download")
         }
         Interruption.install()
-        let fetcher = DatasetFetcher(downloader: Downloader(isCancelled: { Interruption.requested }),
-                                     progress: DownloadProgress.forStandardError(quiet: quiet))
+        let fetcher = DatasetFetcher.stoppingOnInterruption(progress: .forStandardError(quiet: quiet))
         let folder: String
         do {
             if force {

@@ -69,8 +69,7 @@ struct Tutorial: ParsableCommand {
     /// The dataset's folder on this machine, downloaded into the cache first if it is nowhere.
     private func locateOrDownload() throws -> String {
         Interruption.install()
-        let fetcher = DatasetFetcher(downloader: Downloader(isCancelled: { Interruption.requested }),
-                                     progress: DownloadProgress.forStandardError(quiet: false))
+        let fetcher = DatasetFetcher.stoppingOnInterruption(progress: .forStandardError(quiet: false))
         return try fetcher.locateOrFetch(dataset)
     }
 
