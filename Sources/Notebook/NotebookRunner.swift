@@ -64,13 +64,7 @@ public final class NotebookRunner {
                 let outputsBefore = artifacts.writeLog.count
                 let dataFilesBefore = dataFiles.count
                 artifacts.beginBlockEvents()
-                let metrics: BlockMetrics?
-                do {
-                    metrics = try execute(planned)
-                } catch {
-                    _ = artifacts.endBlockEvents()
-                    throw error
-                }
+                let metrics = try execute(planned)
                 let events = artifacts.endBlockEvents()
                 let record = BlockRecord(directive: planned.directive.kind, line: planned.line, status: .ok,
                                          seconds: Date().timeIntervalSince(blockStart), metrics: metrics)

@@ -84,7 +84,8 @@ final class RunArtifacts {
         writer.addScalar(tag: "loss/\(split.rawValue)", value: loss, step: step)
     }
 
-    /// Starts collecting the events the next block writes, for the cache to store with it.
+    /// Starts collecting the events the next block writes, for the cache to store with it. Each call
+    /// starts afresh, so a block that failed before `endBlockEvents` leaves nothing to the next.
     func beginBlockEvents() {
         capturingBlock = true
         events?.startCapture()
