@@ -144,8 +144,7 @@ private final class Transfer: NSObject, URLSessionDataDelegate, @unchecked Senda
         }
         if let failure = state.failure { throw DownloadError(url: file.url, reason: failure) }
         if let length = state.contentLength, state.received < length {
-            throw DownloadError(url: file.url, reason: "the connection closed after \(state.received) of the "
-                                + "\(length) bytes")
+            throw DownloadError(url: file.url, reason: Self.closedEarly(state.received, of: length))
         }
         if let length = state.contentLength, state.received > length {
             throw DownloadError(url: file.url, reason: "the server announced \(length) bytes but sent "
@@ -208,12 +207,16 @@ private final class Transfer: NSObject, URLSessionDataDelegate, @unchecked Senda
             let code = (error as? URLError)?.code
             if let length = current.contentLength, current.received < length,
                code == .unknown || code == .networkConnectionLost {
-                fail("the connection closed after \(current.received) of the \(length) bytes")
+                fail(Self.closedEarly(current.received, of: length))
             } else {
                 fail(Self.describe(error))
             }
         }
         completed.signal()
+    }
+
+    static func closedEarly(_ received: Int64, of length: Int64) -> String {
+        "the connection closed after \(received) of the \(length) bytes"
     }
 
     /// URLError in words: Linux's Foundation describes it only by its number.
