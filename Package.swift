@@ -33,13 +33,16 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]
         ),
 
+        // Small hot loops in C, for instruction sets chosen at run time (Swift code targets every x86-64).
+        .target(name: "CKernels"),
+
         .target(
             name: "NeuralNet",
             dependencies: ["COpenBLAS"]
         ),
         .target(
             name: "Datasets",
-            dependencies: ["NeuralNet", "CZlib", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["NeuralNet", "CKernels", "CZlib", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // The top-level templates/ folder, built into LabBook as resources.
         .target(

@@ -1,3 +1,4 @@
+import CKernels
 import NeuralNet
 
 /// How raw feature values become the network's inputs. Statistics come from the training split only,
@@ -96,21 +97,23 @@ public struct Normalizer: Sendable, Equatable {
         features: UnsafeMutablePointer<Float>, labels: UnsafeMutablePointer<Int32>
     ) {
         let width = examples.featureCount
+        // The labels first: their subscript also traps on an index out of range before any row is read.
+        for (row, example) in indices.enumerated() { labels[row] = Int32(examples.labels[example]) }
+        guard !indices.isEmpty, width > 0 else { return }
         offset.withUnsafeBufferPointer { offset in
             multiplier.withUnsafeBufferPointer { multiplier in
                 let offset = offset.baseAddress!, multiplier = multiplier.baseAddress!
-                for (row, example) in indices.enumerated() {
-                    labels[row] = Int32(examples.labels[example])
-                    let target = features + row * width
-                    switch examples.features {
-                    case .bytes(let values):
-                        values.withUnsafeBufferPointer { values in
+                switch examples.features {
+                case .bytes(let values):
+                    values.withUnsafeBufferPointer { values in
+                        labbook_gather_normalized_bytes(values.baseAddress!, indices.baseAddress!, indices.count, width,
+                                                        offset, multiplier, features)
+                    }
+                case .floats(let values):
+                    values.withUnsafeBufferPointer { values in
+                        for (row, example) in indices.enumerated() {
                             let source = values.baseAddress! + example * width
-                            for f in 0..<width { target[f] = (Float(source[f]) - offset[f]) * multiplier[f] }
-                        }
-                    case .floats(let values):
-                        values.withUnsafeBufferPointer { values in
-                            let source = values.baseAddress! + example * width
+                            let target = features + row * width
                             for f in 0..<width { target[f] = (source[f] - offset[f]) * multiplier[f] }
                         }
                     }

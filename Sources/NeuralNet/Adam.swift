@@ -19,25 +19,39 @@ public struct Adam: Optimizer {
         self.epsilon = epsilon
     }
 
-    public mutating func update(
-        slot: Int, parameter: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>, count: Int
-    ) {
+    public struct Update: SlotUpdate, @unchecked Sendable {
+        let learningRate, beta1, beta2, epsilon: Float
+        /// `1 - β1ᵗ` and `1 - β2ᵗ` for this step.
+        let correction1, correction2: Float
+        /// The slot's moments; each thread writes only its own range.
+        let firstMoment, secondMoment: UnsafeMutablePointer<Float>
+
+        public func apply(parameter: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>, range: Range<Int>) {
+            let (b1, b2, eps, lr) = (beta1, beta2, epsilon, learningRate)
+            let (m, v) = (firstMoment, secondMoment)
+            for i in range {
+                let g = gradient[i]
+                m[i] = b1 * m[i] + (1 - b1) * g
+                v[i] = b2 * v[i] + (1 - b2) * g * g
+                let mHat = m[i] / correction1
+                let vHat = v[i] / correction2
+                parameter[i] -= lr * mHat / (vHat.squareRoot() + eps)
+            }
+        }
+    }
+
+    public mutating func withUpdate<Result>(slot: Int, count: Int, _ body: (Update) throws -> Result) rethrows -> Result {
         Self.prepare(&firstMoment, slot: slot, count: count)
         Self.prepare(&secondMoment, slot: slot, count: count)
         let t = Double(step + 1)
         let correction1 = Float(1 - Foundation.pow(Double(beta1), t))
         let correction2 = Float(1 - Foundation.pow(Double(beta2), t))
         let (b1, b2, eps, lr) = (beta1, beta2, epsilon, learningRate)
-        firstMoment[slot].withUnsafeMutableBufferPointer { m in
-            secondMoment[slot].withUnsafeMutableBufferPointer { v in
-                for i in 0..<count {
-                    let g = gradient[i]
-                    m[i] = b1 * m[i] + (1 - b1) * g
-                    v[i] = b2 * v[i] + (1 - b2) * g * g
-                    let mHat = m[i] / correction1
-                    let vHat = v[i] / correction2
-                    parameter[i] -= lr * mHat / (vHat.squareRoot() + eps)
-                }
+        return try firstMoment[slot].withUnsafeMutableBufferPointer { m in
+            try secondMoment[slot].withUnsafeMutableBufferPointer { v in
+                try body(Update(learningRate: lr, beta1: b1, beta2: b2, epsilon: eps,
+                                correction1: correction1, correction2: correction2,
+                                firstMoment: m.baseAddress!, secondMoment: v.baseAddress!))
             }
         }
     }

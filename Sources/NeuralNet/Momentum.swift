@@ -12,16 +12,26 @@ public struct Momentum: Optimizer {
         self.momentum = momentum
     }
 
-    public mutating func update(
-        slot: Int, parameter: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>, count: Int
-    ) {
-        Self.prepare(&velocity, slot: slot, count: count)
-        let (mu, lr) = (momentum, learningRate)
-        velocity[slot].withUnsafeMutableBufferPointer { v in
-            for i in 0..<count {
+    public struct Update: SlotUpdate, @unchecked Sendable {
+        let learningRate: Float
+        let momentum: Float
+        /// The slot's velocity; each thread writes only its own range.
+        let velocity: UnsafeMutablePointer<Float>
+
+        public func apply(parameter: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>, range: Range<Int>) {
+            let (mu, lr, v) = (momentum, learningRate, velocity)
+            for i in range {
                 v[i] = mu * v[i] + gradient[i]
                 parameter[i] -= lr * v[i]
             }
+        }
+    }
+
+    public mutating func withUpdate<Result>(slot: Int, count: Int, _ body: (Update) throws -> Result) rethrows -> Result {
+        Self.prepare(&velocity, slot: slot, count: count)
+        let (mu, lr) = (momentum, learningRate)
+        return try velocity[slot].withUnsafeMutableBufferPointer { v in
+            try body(Update(learningRate: lr, momentum: mu, velocity: v.baseAddress!))
         }
     }
 

@@ -8,10 +8,16 @@ public struct SGD: Optimizer {
         self.learningRate = learningRate
     }
 
-    public mutating func update(
-        slot: Int, parameter: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>, count: Int
-    ) {
-        for i in 0..<count { parameter[i] -= learningRate * gradient[i] }
+    public struct Update: SlotUpdate {
+        let learningRate: Float
+
+        public func apply(parameter: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>, range: Range<Int>) {
+            for i in range { parameter[i] -= learningRate * gradient[i] }
+        }
+    }
+
+    public mutating func withUpdate<Result>(slot: Int, count: Int, _ body: (Update) throws -> Result) rethrows -> Result {
+        try body(Update(learningRate: learningRate))
     }
 
     public var slotState: [String: [[Float]]] {

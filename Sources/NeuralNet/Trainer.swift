@@ -132,6 +132,10 @@ public final class Trainer {
     public func gradients() -> (dataLoss: Double, gradients: [Tensor]) {
         var correct = 0
         let dataLoss = computeGradients(correct: &correct) { _ in }
+        for index in network.layers.indices {
+            finishWeightGradient(layer: index, update: SGD.Update?.none)
+            finishBiasGradient(layer: index)
+        }
         let tensors = network.layers.indices.flatMap { index in
             let layer = network.layers[index]
             return [
@@ -144,7 +148,8 @@ public final class Trainer {
         return (dataLoss, tensors)
     }
 
-    /// Forward pass, loss and back-propagation into the gradient buffers; returns the data loss.
+    /// Forward pass, loss and back-propagation into each shard's gradient buffers (summed later, by
+    /// `finishWeightGradient` and `finishBiasGradient`); returns the data loss.
     /// `prepare` first fills each shard's rows of the batch. Nothing here allocates: a closure
     /// parameter that is not optional stays on the stack, and the per-shard results have buffers.
     private func computeGradients(correct: inout Int, prepare: (Range<Int>) -> Void) -> Double {
@@ -175,34 +180,46 @@ public final class Trainer {
                     inputGradient: index == 0 ? nil : deltas[index - 1].pointer + first * network.layers[index - 1].outputSize)
             }
         }
-        // Shard gradients added in shard order, then the L2 term: a fixed order of sums, computed in
-        // one pass per weight matrix, split between the shards by element range.
-        for index in 0..<layerCount {
-            let layer = network.layers[index]
-            let l2 = network.l2
-            layer.weight.scalars.withUnsafeBufferPointer { weight in
-                let weight = weight.baseAddress!
-                let count = layer.weight.count
-                forEachShard { part in
-                    let range = (part * count / shards)..<((part + 1) * count / shards)
-                    let total = weightGradients[0][index].pointer
-                    for shard in 1..<shards {
-                        let other = weightGradients[shard][index].pointer
-                        for i in range { total[i] += other[i] }
-                    }
-                    l2.addGradient(weight: weight + range.lowerBound, to: total + range.lowerBound, count: range.count)
-                }
-            }
-            for shard in 1..<shards {
-                add(biasGradients[shard][index].pointer, into: biasGradients[0][index].pointer, count: layer.bias.count)
-            }
-        }
         correct = (0..<shards).reduce(0) { $0 + shardCorrect[$1] }
         return (0..<shards).reduce(0) { $0 + shardLoss[$1] * Double(rowRanges[$1].count) } / Double(batchSize)
     }
 
-    private func add(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count { target[i] += source[i] }
+    /// How many weights are summed, regularized and updated at a time: few enough that the summed
+    /// gradient is still in the first-level cache when the optimizer reads it back.
+    private static let updateChunk = 2048
+
+    /// Adds the shards' weight gradients of layer `index` into shard 0's buffer in shard order, then
+    /// the L2 term: a fixed order of sums, so results are bit-identical from run to run. The weights
+    /// are split between the shards by element range; with `update`, each chunk of a range is updated
+    /// as soon as its gradient is complete, in the same pass.
+    private func finishWeightGradient<Update: SlotUpdate>(layer index: Int, update: Update?) {
+        let l2 = network.l2
+        let shards = shards
+        let total = weightGradients[0][index].pointer
+        network.layers[index].weight.scalars.withUnsafeMutableBufferPointer { weight in
+            let count = weight.count, weight = weight.baseAddress!
+            forEachShard { part in
+                let range = (part * count / shards)..<((part + 1) * count / shards)
+                for start in stride(from: range.lowerBound, to: range.upperBound, by: Self.updateChunk) {
+                    let chunk = start..<min(start + Self.updateChunk, range.upperBound)
+                    for shard in 1..<shards {
+                        let other = weightGradients[shard][index].pointer
+                        for i in chunk { total[i] += other[i] }
+                    }
+                    l2.addGradient(weight: weight + chunk.lowerBound, to: total + chunk.lowerBound, count: chunk.count)
+                    update?.apply(parameter: weight, gradient: total, range: chunk)
+                }
+            }
+        }
+    }
+
+    /// Adds the shards' bias gradients of layer `index` into shard 0's buffer, in shard order.
+    private func finishBiasGradient(layer index: Int) {
+        let total = biasGradients[0][index].pointer
+        for shard in 1..<shards {
+            let other = biasGradients[shard][index].pointer
+            for i in 0..<network.layers[index].bias.count { total[i] += other[i] }
+        }
     }
 
     /// The input of layer `index`: the batch for the first layer, the previous layer's output after.
@@ -210,18 +227,22 @@ public final class Trainer {
         UnsafePointer(index == 0 ? inputBuffer.pointer : outputs[index - 1].pointer)
     }
 
+    /// Sums the shards' gradients and updates every parameter slot, weights in parallel ranges.
     private func applyUpdates() {
-        for index in network.layers.indices {
-            network.layers[index].weight.scalars.withUnsafeMutableBufferPointer { weight in
-                optimizer.update(slot: 2 * index, parameter: weight.baseAddress!,
-                                 gradient: weightGradients[0][index].pointer, count: weight.count)
+        func apply(_ optimizer: inout some Optimizer) {
+            for index in network.layers.indices {
+                optimizer.withUpdate(slot: 2 * index, count: network.layers[index].weight.count) { update in
+                    finishWeightGradient(layer: index, update: update)
+                }
+                finishBiasGradient(layer: index)
+                network.layers[index].bias.scalars.withUnsafeMutableBufferPointer { bias in
+                    optimizer.update(slot: 2 * index + 1, parameter: bias.baseAddress!,
+                                     gradient: biasGradients[0][index].pointer, count: bias.count)
+                }
             }
-            network.layers[index].bias.scalars.withUnsafeMutableBufferPointer { bias in
-                optimizer.update(slot: 2 * index + 1, parameter: bias.baseAddress!,
-                                 gradient: biasGradients[0][index].pointer, count: bias.count)
-            }
+            optimizer.step += 1
         }
-        optimizer.step += 1
+        apply(&optimizer)
     }
 }
 

@@ -1,0 +1,17 @@
+#ifndef LABBOOK_CKERNELS_H
+#define LABBOOK_CKERNELS_H
+
+#include <stdint.h>
+
+/// Writes `rows` examples as normalized floats: row `r` of `features` is example `indices[r]` of
+/// `examples` (`width` bytes each), every byte `x` of feature `f` becoming `(x - offset[f]) * multiplier[f]`.
+///
+/// The same arithmetic as a scalar loop, in single precision and without fused multiply-adds, so the
+/// result is bit-identical whichever instruction set runs it: AVX-512 or AVX2 where the CPU has them
+/// (chosen at run time, since LabBook's binary targets every x86-64), plain code otherwise. The next
+/// row is prefetched while the current one is converted: batches pick rows at random from a dataset
+/// far larger than the caches, and waiting for each row's first bytes was most of the cost.
+void labbook_gather_normalized_bytes(const uint8_t *examples, const long *indices, long rows, long width,
+                                     const float *offset, const float *multiplier, float *features);
+
+#endif
