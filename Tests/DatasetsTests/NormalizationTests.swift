@@ -1,5 +1,6 @@
 import XCTest
 @testable import Datasets
+import NeuralNet
 
 final class NormalizationTests: XCTestCase {
     /// Three 2-channel "images" of 2 pixels each (4 features), channel-major.
@@ -57,5 +58,48 @@ final class NormalizationTests: XCTestCase {
         [1].withUnsafeBufferPointer { source.gather($0, features: &features, labels: &labels) }
         XCTAssertEqual(features, [1, 1])
         XCTAssertEqual(labels, [1])
+    }
+
+    /// Batches are gathered by a vectorized kernel; it must give exactly the scalar `(x - offset) · multiplier`
+    /// on every row, at widths with and without a vector-sized tail.
+    func testGatheredBytesMatchTheScalarFormulaExactly() {
+        var generator = SeededGenerator(seed: 8)
+        for width in [3072, 37] {
+            let count = 300
+            let bytes = (0..<(count * width)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+            let data = LabeledExamples(features: .bytes(bytes), labels: (0..<count).map { UInt8($0 % 10) }, featureCount: width)
+            let normalizer = Normalizer(.standardize, fittedOn: data, channels: width == 3072 ? 3 : nil)
+            let indices = (0..<150).map { _ in generator.nextInt(below: count) }
+            var features = [Float](repeating: .nan, count: indices.count * width)
+            var labels = [Int32](repeating: -1, count: indices.count)
+            indices.withUnsafeBufferPointer { normalizer.gather($0, from: data, features: &features, labels: &labels) }
+            var expected: [Float] = []
+            for example in indices {
+                for f in 0..<width {
+                    expected.append((Float(bytes[example * width + f]) - normalizer.offset[f]) * normalizer.multiplier[f])
+                }
+            }
+            XCTAssertEqual(features, expected, "width \(width)")
+            XCTAssertEqual(labels, indices.map { Int32($0 % 10) })
+        }
+    }
+
+    /// Means are summed in integers, moved to wider totals every 65,536 rows: past that many rows
+    /// (where 32-bit sums of squares would overflow) they must still equal the exact means.
+    func testFeatureMeansAreExactPastTheFlushInterval() {
+        let count = 70_000
+        let bytes = (0..<(count * 2)).map { UInt8(255 - ($0 % 7)) }
+        let data = LabeledExamples(features: .bytes(bytes), labels: [UInt8](repeating: 0, count: count), featureCount: 2)
+        for squared in [false, true] {
+            let means = Normalizer.featureMeans(data, squared: squared)
+            for f in 0..<2 {
+                var sum = 0
+                for example in 0..<count {
+                    let v = Int(bytes[example * 2 + f])
+                    sum += squared ? v * v : v
+                }
+                XCTAssertEqual(means[f], Double(sum) / Double(count), "feature \(f), squared \(squared)")
+            }
+        }
     }
 }

@@ -12,10 +12,9 @@ private struct RateRecordingSGD: Optimizer {
     var slotState: [String: [[Float]]] { get { [:] } set {} }
     var description: String { "recording " + inner.description }
 
-    mutating func update(slot: Int, parameter: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>,
-                         count: Int) {
+    mutating func withUpdate<Result>(slot: Int, count: Int, _ body: (SGD.Update) throws -> Result) rethrows -> Result {
         if slot == 0 { log.rates.append(learningRate) }
-        inner.update(slot: slot, parameter: parameter, gradient: gradient, count: count)
+        return try inner.withUpdate(slot: slot, count: count, body)
     }
 }
 

@@ -401,8 +401,9 @@ final class SafetensorsTests: XCTestCase {
         struct Custom: Optimizer {
             var step = 0
             var learningRate: Float = 1
-            mutating func update(slot: Int, parameter: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>,
-                                 count: Int) {}
+            mutating func withUpdate<Result>(slot: Int, count: Int, _ body: (SGD.Update) throws -> Result) rethrows -> Result {
+                try body(SGD.Update(learningRate: 0))
+            }
             var slotState: [String: [[Float]]] { get { [:] } set {} }
             var description: String { "custom" }
         }

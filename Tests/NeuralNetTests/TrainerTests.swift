@@ -135,4 +135,51 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(BLASInfo.threadCount, preferred, "an evaluation gets the preferred threads back")
         XCTAssertEqual(BLASInfo.preferredThreadCount, preferred)
     }
+
+    /// A step sums the halves' gradients, adds L2 and updates each range of the weights in one
+    /// parallel pass; that must give, bit for bit, what updating every slot from `gradients()` gives.
+    func testFusedParallelUpdateMatchesUpdatingFromTheSummedGradients() throws {
+        var generator = SeededGenerator(seed: 11)
+        // 100 × 50 weights: more than one chunk per half, and a range split that is not chunk-aligned.
+        let network = Network(inputSize: 100, layers: [LayerSpec(units: 50, activation: .relu), LayerSpec(units: 3, activation: .none)],
+                              initializer: .he, l2: 0.05, generator: &generator)
+        let batch = (0..<(64 * 100)).map { _ in Float(generator.nextDouble() * 2 - 1) }
+        let labels = (0..<64).map { Int32($0 % 3) }
+        func filled(_ optimizer: any Optimizer) -> Trainer {
+            let trainer = Trainer(network: network, optimizer: optimizer, batchSize: 64, shards: 2)
+            trainer.input.update(from: batch, count: batch.count)
+            trainer.labels.update(from: labels, count: labels.count)
+            return trainer
+        }
+        for kind in OptimizerKind.allCases {
+            let fused = filled(kind.make(learningRate: 0.01))
+            _ = fused.step()
+            _ = fused.step()  // the same batch again: Momentum's and Adam's state from the first step matters
+
+            var optimizer = kind.make(learningRate: 0.01)
+            var expected = network
+            for _ in 0..<2 {
+                let stepper = Trainer(network: expected, optimizer: SGD(learningRate: 0), batchSize: 64, shards: 2)
+                stepper.input.update(from: batch, count: batch.count)
+                stepper.labels.update(from: labels, count: labels.count)
+                let (_, gradients) = stepper.gradients()
+                for (slot, gradient) in gradients.enumerated() {
+                    let layer = slot / 2
+                    if slot % 2 == 0 {
+                        expected.layers[layer].weight.scalars.withUnsafeMutableBufferPointer {
+                            optimizer.update(slot: slot, parameter: $0.baseAddress!, gradient: gradient.scalars, count: $0.count)
+                        }
+                    } else {
+                        expected.layers[layer].bias.scalars.withUnsafeMutableBufferPointer {
+                            optimizer.update(slot: slot, parameter: $0.baseAddress!, gradient: gradient.scalars, count: $0.count)
+                        }
+                    }
+                }
+                optimizer.step += 1
+            }
+            XCTAssertEqual(fused.network, expected, "\(kind): the fused update must match the plain one bit for bit")
+            XCTAssertEqual(fused.optimizer.slotState, optimizer.slotState, "\(kind)")
+            XCTAssertEqual(fused.optimizer.step, 2)
+        }
+    }
 }
