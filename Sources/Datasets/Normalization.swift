@@ -67,16 +67,28 @@ public struct Normalizer: Sendable, Equatable {
             switch examples.features {
             case .bytes(let values):
                 values.withUnsafeBufferPointer { values in
-                    // Integer sums are exact and order-free; 2^63 / 255² leaves room for any dataset.
-                    var integerSums = [Int](repeating: 0, count: features)
-                    for example in 0..<examples.count {
-                        let row = values.baseAddress! + example * features
-                        for f in 0..<features {
-                            let v = Int(row[f])
-                            integerSums[f] += squared ? v * v : v
+                    // Integer sums are exact and order-free. Rows are added into 32-bit lanes, which
+                    // the compiler vectorizes, and moved into 64-bit totals every `rowsPerFlush` rows,
+                    // before 255² per row could overflow them.
+                    let rowsPerFlush = 65536
+                    let lanes = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: features)
+                    let totals = UnsafeMutableBufferPointer<Int>.allocate(capacity: features)
+                    defer { lanes.deallocate(); totals.deallocate() }
+                    totals.initialize(repeating: 0)
+                    let base = values.baseAddress!
+                    for first in stride(from: 0, to: examples.count, by: rowsPerFlush) {
+                        lanes.initialize(repeating: 0)
+                        for example in first..<min(first + rowsPerFlush, examples.count) {
+                            let row = base + example * features
+                            if squared {
+                                for f in 0..<features { let v = UInt32(row[f]); lanes[f] &+= v &* v }
+                            } else {
+                                for f in 0..<features { lanes[f] &+= UInt32(row[f]) }
+                            }
                         }
+                        for f in 0..<features { totals[f] += Int(lanes[f]) }
                     }
-                    for f in 0..<features { sums[f] = Double(integerSums[f]) }
+                    for f in 0..<features { sums[f] = Double(totals[f]) }
                 }
             case .floats(let values):
                 for example in 0..<examples.count {
