@@ -65,6 +65,7 @@ let package = Package(
         .executableTarget(
             name: "labbook",
             dependencies: [
+                "CKernels",
                 "NeuralNet",
                 "Datasets",
                 "Notebook",

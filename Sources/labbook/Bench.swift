@@ -1,4 +1,5 @@
 import ArgumentParser
+import CKernels
 import Datasets
 import Foundation
 import NeuralNet
@@ -68,6 +69,7 @@ struct Bench: ParsableCommand {
         let rounds = max(1, min(Self.rounds, steps))
         var stepTimes: [Double] = []
         var sgemmRates: [Double] = []
+        var peakRates: [Double] = []
         for round in 0..<rounds {
             let roundSteps = steps * (round + 1) / rounds - steps * round / rounds
             let start = Date()
@@ -75,9 +77,11 @@ struct Bench: ParsableCommand {
             let seconds = Date().timeIntervalSince(start)
             stepTimes.append(seconds / Double(max(roundSteps, 1)))
             sgemmRates.append(Self.sgemmRate(shards: shardCount, repetitions: max(10, 2 * roundSteps / 5)))
+            peakRates.append(Self.peakRate(threads: shardCount))
         }
         let msPerStep = 1000 * Self.median(stepTimes)
         let sgemm = Self.median(sgemmRates)
+        let peak = Self.median(peakRates)
         let achieved = Self.flopsPerStep / (msPerStep / 1000) / 1e9
         print(String(format: "training: %.3f ms/step (median of %d rounds; %.3f to %.3f), %.0f examples/s, %.1f GFLOP/s",
                      msPerStep, rounds, 1000 * stepTimes.min()!, 1000 * stepTimes.max()!,
@@ -85,6 +89,10 @@ struct Bench: ParsableCommand {
         print("  \(shardCount) parallel part\(shardCount == 1 ? "" : "s") of each batch, BLAS threads \(BLASInfo.preferredThreadCount)")
         print(String(format: "SGEMM on the step's shapes, this machine, same threading: %.1f GFLOP/s (median of %d rounds between training's); training reaches %.0f%% of it",
                      sgemm, rounds, 100 * achieved / sgemm))
+        if peak > 0 {
+            print(String(format: "FP32 peak of the %d core%@ used (a loop of fused multiply-adds): %.1f GFLOP/s; no step can take under %.2f ms here; training reaches %.0f%% of it",
+                         shardCount, shardCount == 1 ? "" : "s", peak, 1000 * Self.flopsPerStep / (peak * 1e9), 100 * achieved / peak))
+        }
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         print(String(format: "peak RSS: %.0f MB", Double(usage.ru_maxrss) / 1024))
@@ -136,6 +144,20 @@ struct Bench: ParsableCommand {
         }
         let seconds = Date().timeIntervalSince(start)
         return Double(repetitions) * Double(4 * batch * inputs * hidden) / seconds / 1e9
+    }
+
+    /// GFLOP/s of `threads` cores running fused multiply-adds from registers at the same time (see
+    /// `labbook_peak_gflops`); 0 where that loop has no vector code for the CPU.
+    static func peakRate(threads: Int) -> Double {
+        let rates = UnsafeMutableBufferPointer<Double>.allocate(capacity: threads)
+        defer { rates.deallocate() }
+        let shared = UncheckedRates(rates: rates)
+        DispatchQueue.concurrentPerform(iterations: threads) { shared.rates[$0] = labbook_peak_gflops(0.05) }
+        return rates.reduce(0, +)
+    }
+
+    struct UncheckedRates: @unchecked Sendable {
+        let rates: UnsafeMutableBufferPointer<Double>
     }
 
     struct UncheckedPointers: @unchecked Sendable {

@@ -30,6 +30,17 @@ final class BenchCommandTests: XCTestCase {
         let share = try number(after: "training reaches ", in: sgemm)
         let achieved = try number(after: "examples/s, ", in: training)
         XCTAssertEqual(share, (100 * achieved / reference).rounded(), accuracy: 1)
+        #if arch(x86_64)
+        // A matrix product can not beat the cores' own multiply-add rate; a peak far above it would
+        // mean the compiler folded the measuring loop away.
+        let peakLine = try line("FP32 peak of the")
+        let peak = try number(after: "fused multiply-adds): ", in: peakLine)
+        XCTAssertGreaterThan(peak, reference * 0.9, "the FMA peak must not be below what SGEMM reaches")
+        XCTAssertLessThan(peak, reference * 10, "an FMA peak ten times SGEMM's is not a measurement")
+        XCTAssertEqual(try number(after: "no step can take under ", in: peakLine),
+                       1000 * Double(2 * 400 * (2 * 3072 * 120 + 3 * 120 * 10)) / (peak * 1e9), accuracy: 0.006)
+        XCTAssertEqual(try number(after: "training reaches ", in: peakLine), (100 * achieved / peak).rounded(), accuracy: 1)
+        #endif
         XCTAssertGreaterThan(try number(after: "peak RSS: ", in: try line("peak RSS:")), 0)
     }
 }

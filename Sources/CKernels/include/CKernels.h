@@ -14,4 +14,10 @@
 void labbook_gather_normalized_bytes(const uint8_t *examples, const long *indices, long rows, long width,
                                      const float *offset, const float *multiplier, float *features);
 
+/// Single-precision GFLOP/s of this thread running independent fused multiply-adds from registers
+/// for about `seconds`, in the widest vectors the CPU has (AVX-512, else AVX2 with FMA, else SSE
+/// multiplies and adds, counted as two operations each): the ceiling no matrix product on this core
+/// can pass, for comparing a benchmark's figures with what the hardware could do at best.
+double labbook_peak_gflops(double seconds);
+
 #endif
