@@ -74,12 +74,16 @@ public final class Trainer {
         ProcessInfo.processInfo.activeProcessorCount >= 2 && batchSize >= 64 ? 2 : 1
     }
 
-    /// Runs `body` once per shard, in parallel when there is more than one.
+    /// Runs `body` once per shard, in parallel when there is more than one (and `inParallel` allows).
     ///
     /// The shards touch disjoint rows of the shared buffers and their own gradient buffers, which is
     /// what makes handing `body` to several threads at once safe.
-    private func forEachShard(_ body: (Int) -> Void) {
+    private func forEachShard(inParallel: Bool = true, _ body: (Int) -> Void) {
         guard shards > 1 else { return body(0) }
+        guard inParallel else {
+            for shard in 0..<shards { body(shard) }
+            return
+        }
         // One single-threaded product per core: OpenBLAS's own threads would only compete with them.
         // Left single-threaded after the step, so the next step does not pay to switch again.
         BLASInfo.useSingleThread()
@@ -188,6 +192,10 @@ public final class Trainer {
     /// gradient is still in the first-level cache when the optimizer reads it back.
     private static let updateChunk = 2048
 
+    /// Below this many weights, waking another thread costs more than it saves (the output layer's
+    /// 1,200 take about a microsecond).
+    private static let parallelUpdateMinimum = 32768
+
     /// Adds the shards' weight gradients of layer `index` into shard 0's buffer in shard order, then
     /// the L2 term: a fixed order of sums, so results are bit-identical from run to run. The weights
     /// are split between the shards by element range; with `update`, each chunk of a range is updated
@@ -198,7 +206,7 @@ public final class Trainer {
         let total = weightGradients[0][index].pointer
         network.layers[index].weight.scalars.withUnsafeMutableBufferPointer { weight in
             let count = weight.count, weight = weight.baseAddress!
-            forEachShard { part in
+            forEachShard(inParallel: count >= Self.parallelUpdateMinimum) { part in
                 let range = (part * count / shards)..<((part + 1) * count / shards)
                 for start in stride(from: range.lowerBound, to: range.upperBound, by: Self.updateChunk) {
                     let chunk = start..<min(start + Self.updateChunk, range.upperBound)
