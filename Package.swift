@@ -38,7 +38,7 @@ let package = Package(
 
         .target(
             name: "NeuralNet",
-            dependencies: ["COpenBLAS"]
+            dependencies: ["COpenBLAS", "CKernels"]
         ),
         .target(
             name: "Datasets",

@@ -50,6 +50,8 @@ public final class Trainer {
     /// Each shard's mean cross-entropy and correct predictions in the current step.
     private let shardLosses: ScratchBuffer<Double>
     private let shardCorrectCounts: ScratchBuffer<Int>
+    /// The threads that run the shards, awake from one step to the next.
+    private let team: WorkerTeam
 
     public init(network: Network, optimizer: any Optimizer, batchSize: Int, shards: Int = 1) {
         precondition(batchSize > 0, "batch size must be positive")
@@ -67,6 +69,7 @@ public final class Trainer {
         rowRanges = (0..<shardCount).map { ($0 * batchSize / shardCount)..<(($0 + 1) * batchSize / shardCount) }
         shardLosses = ScratchBuffer(count: shardCount, repeating: 0)
         shardCorrectCounts = ScratchBuffer(count: shardCount, repeating: 0)
+        team = WorkerTeam(parts: shardCount)
     }
 
     /// Two halves on machines with two cores or more and batches big enough to split; one otherwise.
@@ -87,10 +90,7 @@ public final class Trainer {
         // One single-threaded product per core: OpenBLAS's own threads would only compete with them.
         // Left single-threaded after the step, so the next step does not pay to switch again.
         BLASInfo.useSingleThread()
-        withoutActuallyEscaping(body) { body in
-            let shared = UncheckedSendable(body)
-            DispatchQueue.concurrentPerform(iterations: shards) { shared.value($0) }
-        }
+        team.run(body)
     }
 
     /// The output of layer `index` (after its activation; the last layer's are the logits) for the

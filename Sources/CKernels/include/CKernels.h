@@ -20,4 +20,14 @@ void labbook_gather_normalized_bytes(const uint8_t *examples, const long *indice
 /// can pass, for comparing a benchmark's figures with what the hardware could do at best.
 double labbook_peak_gflops(double seconds);
 
+/// Tells the CPU this thread is spinning on a flag another thread will set, which frees resources
+/// for that thread and saves power (x86's `pause`, Arm's `yield`).
+static inline void labbook_spin_pause(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__) || defined(__arm__)
+    __asm__ volatile("yield");
+#endif
+}
+
 #endif
