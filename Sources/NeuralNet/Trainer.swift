@@ -253,9 +253,3 @@ public final class Trainer {
         apply(&optimizer)
     }
 }
-
-/// A value handed to other threads whose safety the code around it guarantees (disjoint writes).
-private struct UncheckedSendable<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
-}
