@@ -68,24 +68,56 @@ public struct Dense: Sendable, Equatable, CustomStringConvertible {
         biasGradient: UnsafeMutablePointer<Float>,
         inputGradient: UnsafeMutablePointer<Float>?
     ) {
-        let outputs = outputSize
-        activation.multiplyByDerivative(outputGradient, output: output, count: batchSize * outputs)
-        MatrixProduct.multiply(
-            input, transposeA: true, rowsA: batchSize, columnsA: inputSize,
-            outputGradient, transposeB: false, rowsB: batchSize, columnsB: outputs,
-            into: weightGradient, alpha: 1, beta: weightGradientBeta)
-        biasGradient.initialize(repeating: 0, count: outputs)
-        for row in 0..<batchSize {
-            let delta = outputGradient + row * outputs
-            for column in 0..<outputs { biasGradient[column] += delta[column] }
+        backPropagate(output: output, outputGradient: outputGradient, batchSize: batchSize, inputGradient: nil)
+        Self.weightGradient(input: input, inputSize: inputSize, delta: outputGradient, outputSize: outputSize,
+                            batchSize: batchSize, inputs: 0..<inputSize, into: weightGradient, beta: weightGradientBeta)
+        Self.biasGradient(delta: outputGradient, outputSize: outputSize, batchSize: batchSize, into: biasGradient)
+        if let inputGradient { propagateToInput(delta: outputGradient, batchSize: batchSize, into: inputGradient) }
+    }
+
+    /// The part of back-propagation that works row by row, so each part of a batch can do its own:
+    /// turns dLoss/dOutput in `outputGradient` into dLoss/dPreActivation (δ), and writes
+    /// dLoss/dInput, `δ · weightᵀ`, into `inputGradient` when given.
+    public func backPropagate(
+        output: UnsafePointer<Float>, outputGradient: UnsafeMutablePointer<Float>, batchSize: Int,
+        inputGradient: UnsafeMutablePointer<Float>?
+    ) {
+        activation.multiplyByDerivative(outputGradient, output: output, count: batchSize * outputSize)
+        if let inputGradient { propagateToInput(delta: outputGradient, batchSize: batchSize, into: inputGradient) }
+    }
+
+    private func propagateToInput(delta: UnsafePointer<Float>, batchSize: Int, into inputGradient: UnsafeMutablePointer<Float>) {
+        weight.scalars.withUnsafeBufferPointer { weight in
+            MatrixProduct.multiply(
+                delta, transposeA: false, rowsA: batchSize, columnsA: outputSize,
+                weight.baseAddress!, transposeB: true, rowsB: inputSize, columnsB: outputSize,
+                into: inputGradient, alpha: 1, beta: 0)
         }
-        if let inputGradient {
-            weight.scalars.withUnsafeBufferPointer { weight in
-                MatrixProduct.multiply(
-                    outputGradient, transposeA: false, rowsA: batchSize, columnsA: outputs,
-                    weight.baseAddress!, transposeB: true, rowsB: inputSize, columnsB: outputs,
-                    into: inputGradient, alpha: 1, beta: 0)
-            }
+    }
+
+    /// Rows `inputs` of the weight gradient, `input[:, inputs]ᵀ · δ` over the whole batch (plus
+    /// `beta` times what `weightGradient` held), written from `weightGradient`'s first row on.
+    ///
+    /// Each element is one BLAS sum over the batch, whatever block of rows is asked for, so the
+    /// rows can be shared out between threads without changing a bit of the result.
+    public static func weightGradient(
+        input: UnsafePointer<Float>, inputSize: Int, delta: UnsafePointer<Float>, outputSize: Int,
+        batchSize: Int, inputs: Range<Int>, into weightGradient: UnsafeMutablePointer<Float>, beta: Float = 0
+    ) {
+        MatrixProduct.multiply(
+            input + inputs.lowerBound, transposeA: true, rowsA: batchSize, columnsA: inputs.count, strideA: inputSize,
+            delta, transposeB: false, rowsB: batchSize, columnsB: outputSize,
+            into: weightGradient, alpha: 1, beta: beta)
+    }
+
+    /// The bias gradient: the column sums of δ, summed row by row in order.
+    public static func biasGradient(
+        delta: UnsafePointer<Float>, outputSize: Int, batchSize: Int, into biasGradient: UnsafeMutablePointer<Float>
+    ) {
+        biasGradient.initialize(repeating: 0, count: outputSize)
+        for row in 0..<batchSize {
+            let deltaRow = delta + row * outputSize
+            for column in 0..<outputSize { biasGradient[column] += deltaRow[column] }
         }
     }
 

@@ -4,11 +4,13 @@ import Foundation
 /// Matrix products through OpenBLAS's `cblas_sgemm` on row-major storage.
 public enum MatrixProduct {
     /// `C = alpha · op(A) · op(B) + beta · C`, where `op` transposes when asked. `A` is stored as
-    /// `rowsA × columnsA` and `B` as `rowsB × columnsB`, both row-major and dense; `C` is
-    /// `op(A).rows × op(B).columns`. With `beta == 0`, C's old contents are ignored (BLAS semantics).
+    /// `rowsA × columnsA` and `B` as `rowsB × columnsB`, both row-major; `C` is
+    /// `op(A).rows × op(B).columns`, dense. `A`'s rows are `strideA` floats apart (by default
+    /// `columnsA`: dense), so `A` can be a block of columns of a wider matrix. With `beta == 0`,
+    /// C's old contents are ignored (BLAS semantics).
     @inlinable
     public static func multiply(
-        _ a: UnsafePointer<Float>, transposeA: Bool, rowsA: Int, columnsA: Int,
+        _ a: UnsafePointer<Float>, transposeA: Bool, rowsA: Int, columnsA: Int, strideA: Int? = nil,
         _ b: UnsafePointer<Float>, transposeB: Bool, rowsB: Int, columnsB: Int,
         into c: UnsafeMutablePointer<Float>, alpha: Float = 1, beta: Float = 0
     ) {
@@ -27,7 +29,7 @@ public enum MatrixProduct {
             transposeA ? CblasTrans : CblasNoTrans,
             transposeB ? CblasTrans : CblasNoTrans,
             blasint(m), blasint(n), blasint(k),
-            alpha, a, blasint(columnsA), b, blasint(columnsB),
+            alpha, a, blasint(strideA ?? columnsA), b, blasint(columnsB),
             beta, c, blasint(n))
     }
 }

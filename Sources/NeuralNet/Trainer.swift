@@ -22,10 +22,12 @@ public struct StepResult: Sendable, Equatable {
 /// (or pass an `ExampleSource` and a `BatchOrder` to `step(source:order:)`) and nothing is allocated
 /// per step, so memory stays flat however long the run.
 ///
-/// With `shards: 2` the batch is split in two halves that run forward and backward at the same time,
-/// each on its own core with single-threaded BLAS products (which OpenBLAS runs faster on these
-/// shapes than one product split across two threads); the halves' gradients are then added in a
-/// fixed order, so results stay bit-identical from run to run.
+/// With `shards: 2` the work is shared between two cores, each running single-threaded BLAS products
+/// (which OpenBLAS runs faster on these shapes than one product split across two threads): the two
+/// halves of the batch run forward and backward at the same time, then each core computes half of
+/// every weight gradient's rows over the whole batch, adds their L2 term and updates them while they
+/// are still in its cache. Every gradient element is one sum over the batch in a fixed order, so a
+/// step gives the same bits on one core as on two, and from run to run.
 public final class Trainer {
     public private(set) var network: Network
     public var optimizer: any Optimizer
@@ -42,9 +44,9 @@ public final class Trainer {
     private let labelBuffer: ScratchBuffer<Int32>
     private let outputs: [ScratchBuffer<Float>]
     private let deltas: [ScratchBuffer<Float>]
-    /// Per shard, per layer: each shard's gradients; shard 0's end up holding the batch's sum.
-    private let weightGradients: [[ScratchBuffer<Float>]]
-    private let biasGradients: [[ScratchBuffer<Float>]]
+    /// Per layer: the batch's gradients.
+    private let weightGradients: [ScratchBuffer<Float>]
+    private let biasGradients: [ScratchBuffer<Float>]
     /// Each shard's rows of the batch.
     private let rowRanges: [Range<Int>]
     /// Each shard's mean cross-entropy and correct predictions in the current step.
@@ -63,8 +65,8 @@ public final class Trainer {
         labelBuffer = ScratchBuffer(count: batchSize, repeating: 0)
         outputs = network.layers.map { ScratchBuffer(count: batchSize * $0.outputSize, repeating: 0) }
         deltas = network.layers.map { ScratchBuffer(count: batchSize * $0.outputSize, repeating: 0) }
-        weightGradients = (0..<self.shards).map { _ in network.layers.map { ScratchBuffer(count: $0.weight.count, repeating: 0) } }
-        biasGradients = (0..<self.shards).map { _ in network.layers.map { ScratchBuffer(count: $0.bias.count, repeating: 0) } }
+        weightGradients = network.layers.map { ScratchBuffer(count: $0.weight.count, repeating: 0) }
+        biasGradients = network.layers.map { ScratchBuffer(count: $0.bias.count, repeating: 0) }
         let shardCount = self.shards
         rowRanges = (0..<shardCount).map { ($0 * batchSize / shardCount)..<(($0 + 1) * batchSize / shardCount) }
         shardLosses = ScratchBuffer(count: shardCount, repeating: 0)
@@ -125,7 +127,7 @@ public final class Trainer {
     private func step(includeRegularizationLoss: Bool, prepare: (Range<Int>) -> Void) -> StepResult {
         let regularization = includeRegularizationLoss ? network.regularizationLoss() : nil
         var correct = 0
-        let dataLoss = computeGradients(correct: &correct, prepare: prepare)
+        let dataLoss = backPropagate(correct: &correct, prepare: prepare)
         applyUpdates()
         return StepResult(dataLoss: dataLoss, regularizationLoss: regularization,
                           correct: correct, batchSize: batchSize)
@@ -135,28 +137,29 @@ public final class Trainer {
     /// parameter in slot order (`Layer1/weights`, `Layer1/biases`, ...), without updating anything.
     public func gradients() -> (dataLoss: Double, gradients: [Tensor]) {
         var correct = 0
-        let dataLoss = computeGradients(correct: &correct) { _ in }
+        let dataLoss = backPropagate(correct: &correct) { _ in }
         for index in network.layers.indices {
-            finishWeightGradient(layer: index, update: SGD.Update?.none)
-            finishBiasGradient(layer: index)
+            computeWeightGradient(layer: index, update: SGD.Update?.none)
+            computeBiasGradient(layer: index)
         }
         let tensors = network.layers.indices.flatMap { index in
             let layer = network.layers[index]
             return [
                 Tensor(shape: layer.weight.shape, scalars: Array(UnsafeBufferPointer(
-                    start: weightGradients[0][index].pointer, count: layer.weight.count))),
+                    start: weightGradients[index].pointer, count: layer.weight.count))),
                 Tensor(shape: layer.bias.shape, scalars: Array(UnsafeBufferPointer(
-                    start: biasGradients[0][index].pointer, count: layer.bias.count))),
+                    start: biasGradients[index].pointer, count: layer.bias.count))),
             ]
         }
         return (dataLoss, tensors)
     }
 
-    /// Forward pass, loss and back-propagation into each shard's gradient buffers (summed later, by
-    /// `finishWeightGradient` and `finishBiasGradient`); returns the data loss.
-    /// `prepare` first fills each shard's rows of the batch. Nothing here allocates: a closure
+    /// Forward pass, loss and the row-by-row part of back-propagation, each shard on its own rows:
+    /// afterwards `deltas[i]` holds every layer's dLoss/dPreActivation for the whole batch, from
+    /// which `computeWeightGradient` and `computeBiasGradient` make the gradients. Returns the data
+    /// loss. `prepare` first fills each shard's rows of the batch. Nothing here allocates: a closure
     /// parameter that is not optional stays on the stack, and the per-shard results have buffers.
-    private func computeGradients(correct: inout Int, prepare: (Range<Int>) -> Void) -> Double {
+    private func backPropagate(correct: inout Int, prepare: (Range<Int>) -> Void) -> Double {
         let layerCount = network.layers.count
         let classes = network.outputSize
         let shardLoss = shardLosses.pointer, shardCorrect = shardCorrectCounts.pointer
@@ -175,12 +178,9 @@ public final class Trainer {
                 correct: shardCorrect + shard, gradientBatchSize: batchSize)
             for index in stride(from: layerCount - 1, through: 0, by: -1) {
                 let layer = network.layers[index]
-                layer.backward(
-                    input: layerInput(index) + first * layer.inputSize,
+                layer.backPropagate(
                     output: outputs[index].pointer + first * layer.outputSize,
                     outputGradient: deltas[index].pointer + first * layer.outputSize, batchSize: rows.count,
-                    weightGradient: weightGradients[shard][index].pointer,
-                    biasGradient: biasGradients[shard][index].pointer,
                     inputGradient: index == 0 ? nil : deltas[index - 1].pointer + first * network.layers[index - 1].outputSize)
             }
         }
@@ -188,46 +188,46 @@ public final class Trainer {
         return (0..<shards).reduce(0) { $0 + shardLoss[$1] * Double(rowRanges[$1].count) } / Double(batchSize)
     }
 
-    /// How many weights are summed, regularized and updated at a time: few enough that the summed
-    /// gradient is still in the first-level cache when the optimizer reads it back.
+    /// How many weights are regularized and updated at a time: few enough that their gradient is
+    /// still in the first-level cache when the optimizer reads it back.
     private static let updateChunk = 2048
 
     /// Below this many weights, waking another thread costs more than it saves (the output layer's
-    /// 1,200 take about a microsecond).
-    private static let parallelUpdateMinimum = 32768
+    /// 1,200 take a few microseconds).
+    private static let parallelGradientMinimum = 32768
 
-    /// Adds the shards' weight gradients of layer `index` into shard 0's buffer in shard order, then
-    /// the L2 term: a fixed order of sums, so results are bit-identical from run to run. The weights
-    /// are split between the shards by element range; with `update`, each chunk of a range is updated
-    /// as soon as its gradient is complete, in the same pass.
-    private func finishWeightGradient<Update: SlotUpdate>(layer index: Int, update: Update?) {
-        let l2 = network.l2
-        let shards = shards
-        let total = weightGradients[0][index].pointer
+    /// Layer `index`'s weight gradient over the whole batch, plus the L2 term. The shards each take
+    /// a block of the weight's rows (the layer's inputs); with `update`, each chunk of a block is
+    /// updated as soon as its gradient is complete, while it is still in that core's cache.
+    private func computeWeightGradient<Update: SlotUpdate>(layer index: Int, update: Update?) {
+        // Sizes read one by one: a copy of the layer would keep its weights shared, and the mutable
+        // access below would then copy all of them.
+        let (inputSize, outputSize) = (network.layers[index].inputSize, network.layers[index].outputSize)
+        let (l2, shards, count) = (network.l2, shards, network.layers[index].weight.count)
+        let gradient = weightGradients[index].pointer
+        let input = layerInput(index), delta = UnsafePointer(deltas[index].pointer)
+        let batchSize = batchSize
         network.layers[index].weight.scalars.withUnsafeMutableBufferPointer { weight in
-            let count = weight.count, weight = weight.baseAddress!
-            forEachShard(inParallel: count >= Self.parallelUpdateMinimum) { part in
-                let range = (part * count / shards)..<((part + 1) * count / shards)
-                for start in stride(from: range.lowerBound, to: range.upperBound, by: Self.updateChunk) {
-                    let chunk = start..<min(start + Self.updateChunk, range.upperBound)
-                    for shard in 1..<shards {
-                        let other = weightGradients[shard][index].pointer
-                        for i in chunk { total[i] += other[i] }
-                    }
-                    l2.addGradient(weight: weight + chunk.lowerBound, to: total + chunk.lowerBound, count: chunk.count)
-                    update?.apply(parameter: weight, gradient: total, range: chunk)
+            let weight = weight.baseAddress!
+            forEachShard(inParallel: count >= Self.parallelGradientMinimum) { part in
+                let inputs = (part * inputSize / shards)..<((part + 1) * inputSize / shards)
+                guard !inputs.isEmpty else { return }
+                let elements = (inputs.lowerBound * outputSize)..<(inputs.upperBound * outputSize)
+                Dense.weightGradient(input: input, inputSize: inputSize, delta: delta, outputSize: outputSize,
+                                     batchSize: batchSize, inputs: inputs, into: gradient + elements.lowerBound)
+                for start in stride(from: elements.lowerBound, to: elements.upperBound, by: Self.updateChunk) {
+                    let chunk = start..<min(start + Self.updateChunk, elements.upperBound)
+                    l2.addGradient(weight: weight + chunk.lowerBound, to: gradient + chunk.lowerBound, count: chunk.count)
+                    update?.apply(parameter: weight, gradient: gradient, range: chunk)
                 }
             }
         }
     }
 
-    /// Adds the shards' bias gradients of layer `index` into shard 0's buffer, in shard order.
-    private func finishBiasGradient(layer index: Int) {
-        let total = biasGradients[0][index].pointer
-        for shard in 1..<shards {
-            let other = biasGradients[shard][index].pointer
-            for i in 0..<network.layers[index].bias.count { total[i] += other[i] }
-        }
+    /// Layer `index`'s bias gradient over the whole batch.
+    private func computeBiasGradient(layer index: Int) {
+        Dense.biasGradient(delta: deltas[index].pointer, outputSize: network.layers[index].outputSize,
+                           batchSize: batchSize, into: biasGradients[index].pointer)
     }
 
     /// The input of layer `index`: the batch for the first layer, the previous layer's output after.
@@ -235,17 +235,17 @@ public final class Trainer {
         UnsafePointer(index == 0 ? inputBuffer.pointer : outputs[index - 1].pointer)
     }
 
-    /// Sums the shards' gradients and updates every parameter slot, weights in parallel ranges.
+    /// Computes the gradients and updates every parameter slot, the weights in parallel blocks.
     private func applyUpdates() {
         func apply(_ optimizer: inout some Optimizer) {
             for index in network.layers.indices {
                 optimizer.withUpdate(slot: 2 * index, count: network.layers[index].weight.count) { update in
-                    finishWeightGradient(layer: index, update: update)
+                    computeWeightGradient(layer: index, update: update)
                 }
-                finishBiasGradient(layer: index)
+                computeBiasGradient(layer: index)
                 network.layers[index].bias.scalars.withUnsafeMutableBufferPointer { bias in
                     optimizer.update(slot: 2 * index + 1, parameter: bias.baseAddress!,
-                                     gradient: biasGradients[0][index].pointer, count: bias.count)
+                                     gradient: biasGradients[index].pointer, count: bias.count)
                 }
             }
             optimizer.step += 1

@@ -418,6 +418,8 @@ public final class NotebookRunner {
     }
 }
 
+/// LabBook's version. It is part of every cache key, so a version whose training gives different
+/// bits (0.3.0: weight gradients summed over the whole batch at once) never replays an older one's.
 public enum LabBookVersion {
-    public static let current = "0.2.0"
+    public static let current = "0.3.0"
 }

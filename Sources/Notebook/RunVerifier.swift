@@ -80,7 +80,8 @@ public struct RunVerifier {
             notes.append("OpenBLAS used its \(record.blas.core) kernels then and \(rerun.blas.core) now")
         }
         if record.blas.threads != rerun.blas.threads {
-            notes.append("OpenBLAS ran \(record.blas.threads) threads then and \(rerun.blas.threads) now")
+            func threads(_ count: Int) -> String { count == 1 ? "1 thread" : "\(count) threads" }
+            notes.append("OpenBLAS had \(threads(record.blas.threads)) then and \(threads(rerun.blas.threads)) now")
         }
         if record.labbookVersion != rerun.labbookVersion {
             notes.append("recorded by LabBook \(record.labbookVersion), re-run by \(rerun.labbookVersion)")
