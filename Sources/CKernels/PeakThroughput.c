@@ -34,34 +34,23 @@ static const float one = 1.0f, scale = 0.9999999f, shift = 1e-7f;
 #define CLOBBERS "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9",  \
                  "xmm10", "xmm11", "xmm12", "xmm13", "cc"
 
-/// Runs `batches` batches of 8 × 12 vector multiply-adds.
-static void fma_avx512(long batches) {
-    __asm__ volatile(
-        SETUP("vbroadcastss", "zmm")
-        "1:\n\t"
-        FMA12("vfmadd213ps", "zmm") FMA12("vfmadd213ps", "zmm") FMA12("vfmadd213ps", "zmm") FMA12("vfmadd213ps", "zmm")
-        FMA12("vfmadd213ps", "zmm") FMA12("vfmadd213ps", "zmm") FMA12("vfmadd213ps", "zmm") FMA12("vfmadd213ps", "zmm")
-        "dec %[batches]\n\t"
-        "jnz 1b\n\t"
-        "vzeroupper\n\t"
-        : [batches] "+r"(batches)
-        : [one] "m"(one), [scale] "m"(scale), [shift] "m"(shift)
-        : CLOBBERS);
-}
+/// Runs `batches` batches of 8 × 12 vector multiply-adds on registers `R`0-13 (zmm or ymm).
+#define FMA_LOOP(R)                                                                               \
+    __asm__ volatile(                                                                             \
+        SETUP("vbroadcastss", R)                                                                  \
+        "1:\n\t"                                                                                  \
+        FMA12("vfmadd213ps", R) FMA12("vfmadd213ps", R) FMA12("vfmadd213ps", R) FMA12("vfmadd213ps", R) \
+        FMA12("vfmadd213ps", R) FMA12("vfmadd213ps", R) FMA12("vfmadd213ps", R) FMA12("vfmadd213ps", R) \
+        "dec %[batches]\n\t"                                                                      \
+        "jnz 1b\n\t"                                                                              \
+        "vzeroupper\n\t"                                                                          \
+        : [batches] "+r"(batches)                                                                 \
+        : [one] "m"(one), [scale] "m"(scale), [shift] "m"(shift)                                  \
+        : CLOBBERS)
 
-static void fma_avx2(long batches) {
-    __asm__ volatile(
-        SETUP("vbroadcastss", "ymm")
-        "1:\n\t"
-        FMA12("vfmadd213ps", "ymm") FMA12("vfmadd213ps", "ymm") FMA12("vfmadd213ps", "ymm") FMA12("vfmadd213ps", "ymm")
-        FMA12("vfmadd213ps", "ymm") FMA12("vfmadd213ps", "ymm") FMA12("vfmadd213ps", "ymm") FMA12("vfmadd213ps", "ymm")
-        "dec %[batches]\n\t"
-        "jnz 1b\n\t"
-        "vzeroupper\n\t"
-        : [batches] "+r"(batches)
-        : [one] "m"(one), [scale] "m"(scale), [shift] "m"(shift)
-        : CLOBBERS);
-}
+static void fma_avx512(long batches) { FMA_LOOP("zmm"); }
+
+static void fma_avx2(long batches) { FMA_LOOP("ymm"); }
 
 /// Multiplies (by xmm12) and adds (xmm13) as separate instructions, for CPUs without FMA.
 #define MULADD12                                                                                  \
