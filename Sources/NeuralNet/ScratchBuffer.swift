@@ -8,8 +8,12 @@ final class ScratchBuffer<Scalar>: @unchecked Sendable {
 
     init(count: Int, repeating value: Scalar) {
         self.count = count
-        pointer = .allocate(capacity: max(count, 1))
-        pointer.initialize(repeating: value, count: max(count, 1))
+        // Cache-line aligned, so that vector stores and BLAS reads of a row never straddle two lines.
+        let capacity = max(count, 1)
+        pointer = UnsafeMutableRawPointer.allocate(
+            byteCount: capacity * MemoryLayout<Scalar>.stride, alignment: max(64, MemoryLayout<Scalar>.alignment)
+        ).bindMemory(to: Scalar.self, capacity: capacity)
+        pointer.initialize(repeating: value, count: capacity)
     }
 
     deinit {
