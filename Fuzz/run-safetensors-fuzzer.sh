@@ -9,7 +9,7 @@ shift || true
 work="${FUZZ_WORK:-.build-fuzz}"
 mkdir -p "$work/corpus"
 cp -n Tests/SafetensorsCorpus/*.safetensors "$work/corpus/"
-swiftc -sanitize=fuzzer,address -parse-as-library -O -I Sources/COpenBLAS \
+swiftc -sanitize=fuzzer,address -parse-as-library -O -I Sources/COpenBLAS -I Sources/CKernels/include \
     Sources/NeuralNet/*.swift Fuzz/SafetensorsFuzzer.swift -o "$work/fuzz-safetensors"
 # Swift's own backtracer would intercept the crashes libFuzzer needs to see.
 SWIFT_BACKTRACE=enable=no "$work/fuzz-safetensors" "$work/corpus" -dict=Fuzz/safetensors.dict \
