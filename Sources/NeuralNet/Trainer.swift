@@ -81,8 +81,9 @@ public final class Trainer {
 
     /// Runs `body` once per shard, in parallel when there is more than one (and `inParallel` allows).
     ///
-    /// The shards touch disjoint rows of the shared buffers and their own gradient buffers, which is
-    /// what makes handing `body` to several threads at once safe.
+    /// Each shard touches only its own part of the shared buffers (its rows of the batch going
+    /// forward and backward, its rows of a weight matrix and its gradient after), which is what
+    /// makes handing `body` to several threads at once safe.
     private func forEachShard(inParallel: Bool = true, _ body: (Int) -> Void) {
         guard shards > 1 else { return body(0) }
         guard inParallel else {
