@@ -68,11 +68,10 @@ public struct Dense: Sendable, Equatable, CustomStringConvertible {
         biasGradient: UnsafeMutablePointer<Float>,
         inputGradient: UnsafeMutablePointer<Float>?
     ) {
-        backPropagate(output: output, outputGradient: outputGradient, batchSize: batchSize, inputGradient: nil)
+        backPropagate(output: output, outputGradient: outputGradient, batchSize: batchSize, inputGradient: inputGradient)
         Self.weightGradient(input: input, inputSize: inputSize, delta: outputGradient, outputSize: outputSize,
                             batchSize: batchSize, inputs: 0..<inputSize, into: weightGradient, beta: weightGradientBeta)
         Self.biasGradient(delta: outputGradient, outputSize: outputSize, batchSize: batchSize, into: biasGradient)
-        if let inputGradient { propagateToInput(delta: outputGradient, batchSize: batchSize, into: inputGradient) }
     }
 
     /// The part of back-propagation that works row by row, so each part of a batch can do its own:
@@ -83,13 +82,10 @@ public struct Dense: Sendable, Equatable, CustomStringConvertible {
         inputGradient: UnsafeMutablePointer<Float>?
     ) {
         activation.multiplyByDerivative(outputGradient, output: output, count: batchSize * outputSize)
-        if let inputGradient { propagateToInput(delta: outputGradient, batchSize: batchSize, into: inputGradient) }
-    }
-
-    private func propagateToInput(delta: UnsafePointer<Float>, batchSize: Int, into inputGradient: UnsafeMutablePointer<Float>) {
+        guard let inputGradient else { return }
         weight.scalars.withUnsafeBufferPointer { weight in
             MatrixProduct.multiply(
-                delta, transposeA: false, rowsA: batchSize, columnsA: outputSize,
+                outputGradient, transposeA: false, rowsA: batchSize, columnsA: outputSize,
                 weight.baseAddress!, transposeB: true, rowsB: inputSize, columnsB: outputSize,
                 into: inputGradient, alpha: 1, beta: 0)
         }
