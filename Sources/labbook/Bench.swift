@@ -111,34 +111,40 @@ struct Bench: ParsableCommand {
     }
 
     /// GFLOP/s of the step's two large products (400×3072·3072×120 and its weight-gradient transpose
-    /// product), run the way training runs them: split in `shards` concurrent single-threaded halves,
-    /// each core repeating its half without waiting for the other.
+    /// product), run the way training runs them on `shards` cores with single-threaded products: each
+    /// core multiplies its half of the batch forward, then computes its block of the weight
+    /// gradient's rows over the whole batch, repeating both without waiting for the other core.
     static func sgemmRate(shards: Int, repetitions: Int) -> Double {
         let a = [Float](repeating: 0.5, count: batch * inputs)
         let w = [Float](repeating: 0.25, count: inputs * hidden)
+        let delta = [Float](repeating: 0.125, count: batch * hidden)
         var forward = [Float](repeating: 0, count: batch * hidden)
-        var gradient = [Float](repeating: 0, count: shards * inputs * hidden)
+        var gradient = [Float](repeating: 0, count: inputs * hidden)
         let rows = batch / shards
         if shards > 1 { BLASInfo.useSingleThread() }
         defer { BLASInfo.usePreferredThreads() }
         let start = Date()
         a.withUnsafeBufferPointer { a in
             w.withUnsafeBufferPointer { w in
-                forward.withUnsafeMutableBufferPointer { y in
-                    gradient.withUnsafeMutableBufferPointer { g in
-                        let pointers = UncheckedPointers(a: a.baseAddress!, w: w.baseAddress!, y: y.baseAddress!, g: g.baseAddress!)
-                        // One hand-over for all repetitions: the reference is the products alone, with
-                        // none of the synchronization a training step needs.
-                        DispatchQueue.concurrentPerform(iterations: shards) { shard in
-                            let p = pointers
-                            let first = shard * rows
-                            for _ in 0..<repetitions {
-                                MatrixProduct.multiply(p.a + first * inputs, transposeA: false, rowsA: rows, columnsA: inputs,
-                                                       p.w, transposeB: false, rowsB: inputs, columnsB: hidden,
-                                                       into: p.y + first * hidden)
-                                MatrixProduct.multiply(p.a + first * inputs, transposeA: true, rowsA: rows, columnsA: inputs,
-                                                       p.y + first * hidden, transposeB: false, rowsB: rows, columnsB: hidden,
-                                                       into: p.g + shard * inputs * hidden)
+                delta.withUnsafeBufferPointer { d in
+                    forward.withUnsafeMutableBufferPointer { y in
+                        gradient.withUnsafeMutableBufferPointer { g in
+                            let pointers = UncheckedPointers(a: a.baseAddress!, w: w.baseAddress!, d: d.baseAddress!,
+                                                             y: y.baseAddress!, g: g.baseAddress!)
+                            // One hand-over for all repetitions: the reference is the products alone,
+                            // with none of the synchronization a training step needs.
+                            DispatchQueue.concurrentPerform(iterations: shards) { shard in
+                                let p = pointers
+                                let first = shard * rows
+                                let features = (shard * inputs / shards)..<((shard + 1) * inputs / shards)
+                                for _ in 0..<repetitions {
+                                    MatrixProduct.multiply(p.a + first * inputs, transposeA: false, rowsA: rows, columnsA: inputs,
+                                                           p.w, transposeB: false, rowsB: inputs, columnsB: hidden,
+                                                           into: p.y + first * hidden)
+                                    Dense.weightGradient(input: p.a, inputSize: inputs, delta: p.d, outputSize: hidden,
+                                                         batchSize: batch, inputs: features,
+                                                         into: p.g + features.lowerBound * hidden)
+                                }
                             }
                         }
                     }
@@ -164,7 +170,8 @@ struct Bench: ParsableCommand {
     }
 
     struct UncheckedPointers: @unchecked Sendable {
-        let a: UnsafePointer<Float>, w: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, g: UnsafeMutablePointer<Float>
+        let a: UnsafePointer<Float>, w: UnsafePointer<Float>, d: UnsafePointer<Float>
+        let y: UnsafeMutablePointer<Float>, g: UnsafeMutablePointer<Float>
     }
 
     /// Runs TensorFlow's version of the tutorial on the same data and prints its figures beside ours.
