@@ -28,9 +28,10 @@ public final class DownloadProgress {
         write(text + "\n")
     }
 
-    func begin(_ url: URL, total: Int64?) {
+    /// `now` is when the download started (tests pass it, so rates do not depend on their timing).
+    func begin(_ url: URL, total: Int64?, now: Date = Date()) {
         name = url.lastPathComponent
-        started = Date()
+        started = now
         lastDraw = .distantPast
         quartersReported = 0
         guard style == .lines else { return }

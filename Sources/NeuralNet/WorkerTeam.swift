@@ -12,9 +12,15 @@ import Synchronization
 final class WorkerTeam: Sendable {
     /// How many parts a job has: the caller's and one per worker thread.
     let parts: Int
-    /// Worker threads of all teams that have not exited yet (for tests: a team's threads end with it).
-    static let runningWorkers = Atomic<Int>(0)
+    /// This team's worker threads that have not exited yet. It outlives the team, so a test can
+    /// watch the threads end; it counts this team's only, so other teams' threads cannot disturb it.
+    let liveWorkers = LiveThreadCount()
     private let state: State
+
+    final class LiveThreadCount: Sendable {
+        let value = Atomic<Int>(0)
+        var current: Int { value.load(ordering: .acquiring) }
+    }
 
     /// A team of `parts - 1` worker threads besides the caller's.
     init(parts: Int) {
@@ -25,7 +31,13 @@ final class WorkerTeam: Sendable {
         state = State(spins: parts <= ProcessInfo.processInfo.activeProcessorCount)
         for worker in 1..<parts {
             let state = state
-            let thread = Thread { state.serve(part: worker) }
+            let live = liveWorkers
+            // Counted before the thread starts, so the count never reads low while a thread is starting.
+            live.value.add(1, ordering: .relaxed)
+            let thread = Thread {
+                state.serve(part: worker)
+                live.value.subtract(1, ordering: .releasing)
+            }
             thread.name = "labbook-worker-\(worker)"
             thread.start()
         }
@@ -99,8 +111,6 @@ final class WorkerTeam: Sendable {
 
         /// A worker's life: wait for each job, run its part, report it done.
         func serve(part: Int) {
-            WorkerTeam.runningWorkers.add(1, ordering: .relaxed)
-            defer { WorkerTeam.runningWorkers.subtract(1, ordering: .relaxed) }
             var seen = 0
             while let next = nextGeneration(after: seen) {
                 seen = next

@@ -21,13 +21,14 @@ final class DownloadProgressTests: XCTestCase {
 
     func testBarShowsMegabytesRateAndTimeLeft() {
         let progress = DownloadProgress(style: .bar) { _ in }
-        progress.begin(URL(string: "https://example.org/f.gz")!, total: 10_000_000)
-        let text = progress.barText(received: 5_000_000, total: 10_000_000, now: Date().addingTimeInterval(2))
+        let start = Date()
+        progress.begin(URL(string: "https://example.org/f.gz")!, total: 10_000_000, now: start)
+        let text = progress.barText(received: 5_000_000, total: 10_000_000, now: start.addingTimeInterval(2))
         XCTAssert(text.hasPrefix("f.gz " + String(repeating: "█", count: 12) + String(repeating: "░", count: 12)
                                  + " 5.0/10.0 MB  2.5 MB/s  2s left"), text)
-        XCTAssertEqual(progress.barText(received: 1_500_000, total: nil, now: Date().addingTimeInterval(1)).prefix(12),
+        XCTAssertEqual(progress.barText(received: 1_500_000, total: nil, now: start.addingTimeInterval(1)).prefix(12),
                        "f.gz 1.5 MB ")
-        XCTAssert(progress.barText(received: 2_500, total: 29_515, now: Date()).contains(" 2.5/29.5 kB "))
+        XCTAssert(progress.barText(received: 2_500, total: 29_515, now: start).contains(" 2.5/29.5 kB "))
     }
 
     func testSilentWritesNothing() {
