@@ -35,6 +35,8 @@ let package = Package(
 
         // Small hot loops in C, for instruction sets chosen at run time (Swift code targets every x86-64).
         .target(name: "CKernels"),
+        // The one file-system call Swift's Glibc module does not declare: swapping two folders atomically.
+        .target(name: "CFileSystem"),
 
         .target(
             name: "NeuralNet",
@@ -53,7 +55,7 @@ let package = Package(
         .target(
             name: "Notebook",
             dependencies: [
-                "NeuralNet", "Datasets", "CCmark",
+                "NeuralNet", "Datasets", "CCmark", "CFileSystem",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]

@@ -28,4 +28,22 @@ extension DatasetKind {
         case .mnist, .fashionMNIST, .spiral: path
         }
     }
+
+    /// Every file the loader reads from `folder` (the dataset's data folder, see `dataFolder`): what
+    /// the cache keys a {data} block by, so that a change to any of them, and to nothing else in the
+    /// folder, is noticed. A missing file is listed by the name it would have.
+    public func inputFiles(folder: String) -> [String] {
+        switch self {
+        case .cifar10:
+            ([CIFAR10Binary.metaFile] + CIFAR10Binary.trainFiles + [CIFAR10Binary.testFile]).map { folder + "/" + $0 }
+        case .cifar10Python:
+            ([CIFAR10Python.metaFile] + CIFAR10Python.trainFiles + [CIFAR10Python.testFile]).map { folder + "/" + $0 }
+        case .mnist, .fashionMNIST:
+            [MNIST.trainImagesFile, MNIST.trainLabelsFile, MNIST.testImagesFile, MNIST.testLabelsFile].map {
+                (try? MNIST.locate($0, in: folder)) ?? folder + "/" + $0
+            }
+        case .spiral:
+            []
+        }
+    }
 }

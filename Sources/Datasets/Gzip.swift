@@ -55,12 +55,8 @@ public final class FileByteSource: ByteSource {
     private let handle: FileHandle
 
     public init(path: String) throws {
-        _ = try fileSize(path)  // names the problem when the file is missing or a folder
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw DatasetError(path: path, "cannot open the file for reading")
-        }
         self.path = path
-        self.handle = handle
+        handle = FileHandle(fileDescriptor: try openRegularFile(path).descriptor, closeOnDealloc: true)
     }
 
     deinit { try? handle.close() }

@@ -2,7 +2,7 @@
 ///
 /// Bitwise-reflected, polynomial 0x1EDC6F41 (0x82F63B78 reversed), initial value and final XOR
 /// 0xFFFFFFFF: `checksum("123456789") == 0xE3069283`.
-enum CRC32C {
+public enum CRC32C {
     /// One entry per byte value: the CRC of that byte alone, without the initial and final XOR.
     private static let table: [UInt32] = (0..<256).map { byte in
         var crc = UInt32(byte)
@@ -23,7 +23,7 @@ enum CRC32C {
     }
 
     /// The masked CRC-32C of `bytes`, as TFRecord frames store it.
-    static func maskedChecksum<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> UInt32 {
+    public static func maskedChecksum<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> UInt32 {
         masked(checksum(bytes))
     }
 }

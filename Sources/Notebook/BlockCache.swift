@@ -5,10 +5,16 @@ import NeuralNet
 ///
 /// Each block's key hashes the LabBook version, the key of the block before it (the first block's
 /// predecessor is the notebook's seed), the block's directive after parameter substitution (so
-/// comments and formatting do not matter, but every value does), and for a {data} block the SHA-256
-/// of every file in its folder. Change a parameter, a data file or any directive and every key from
-/// there on changes, so exactly the blocks after the change run again; edit only prose and no key
-/// changes at all.
+/// comments and formatting do not matter, but every value does), and the SHA-256 of every file the
+/// block reads: a {data} block's data files, a {restore} block's checkpoint. Change a parameter, a
+/// data file, a restored checkpoint or any directive and every key from there on changes, so exactly
+/// the blocks after the change run again; edit only prose and no key changes at all.
+///
+/// Files are keyed by their contents. A file's SHA-256 is remembered in `file-hashes.json` with
+/// what `stat` says of it (after following links): size, modification and status-change times,
+/// inode and device, and is reused only while all of them match. `touch` can restore a modification
+/// time, but no user can set the status-change time back, and editing a file always moves it.
+/// Each remembered hash carries a checksum, so a damaged index entry is hashed again, never trusted.
 ///
 /// An entry holds the block's record, the files it wrote (kept by content, so they can be put back),
 /// change the model (network, train, restore), a checkpoint of the state after it. Entries carry
@@ -19,10 +25,36 @@ final class BlockCache {
     private var fileHashes: [String: FileFingerprint]
     private var fileHashesChanged = false
 
-    struct FileFingerprint: Codable {
-        var size: Int
-        var modified: Double
+    struct FileFingerprint: Codable, Equatable {
+        var size: Int64
+        var modifiedNanoseconds: Int64
+        var changedNanoseconds: Int64
+        var inode: UInt64
+        var device: UInt64
         var sha256: String
+        var checksum: String
+
+        /// What `stat` says of `path` now (following links), if it is a regular file.
+        init?(path: String) {
+            var status = stat()
+            guard stat(path, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { return nil }
+            size = Int64(status.st_size)
+            modifiedNanoseconds = Int64(status.st_mtim.tv_sec) * 1_000_000_000 + Int64(status.st_mtim.tv_nsec)
+            changedNanoseconds = Int64(status.st_ctim.tv_sec) * 1_000_000_000 + Int64(status.st_ctim.tv_nsec)
+            inode = UInt64(status.st_ino)
+            device = UInt64(status.st_dev)
+            sha256 = ""
+            checksum = ""
+        }
+
+        func sameFile(as other: FileFingerprint) -> Bool {
+            size == other.size && modifiedNanoseconds == other.modifiedNanoseconds
+                && changedNanoseconds == other.changedNanoseconds && inode == other.inode && device == other.device
+        }
+
+        func expectedChecksum(path: String) -> String {
+            SHA256Hex.of("\(path)\n\(size) \(modifiedNanoseconds) \(changedNanoseconds) \(inode) \(device) \(sha256)".utf8)
+        }
     }
 
     /// What the model looked like after a block, when the block changed it.
@@ -61,12 +93,11 @@ final class BlockCache {
         SHA256Hex.of("labbook \(LabBookVersion.current)\nseed \(seed)".utf8)
     }
 
-    func key(previous: String, block: PlannedBlock, dataFolder: String?) -> String {
+    /// - inputs: every file the block reads, by the path it reads it at.
+    func key(previous: String, block: PlannedBlock, inputs: [String]) -> String {
         var text = "labbook \(LabBookVersion.current)\nafter \(previous)\n{\(block.directive.kind.rawValue)}\n"
         text += block.resolvedBody.map(Self.canonical) ?? "-"
-        if let dataFolder {
-            for file in Self.filesIn(dataFolder) { text += "\n\(file) \(hash(of: file) ?? "unreadable")" }
-        }
+        for file in inputs { text += "\n\(file) \(hash(of: file) ?? "unreadable")" }
         return SHA256Hex.of(text.utf8)
     }
 
@@ -83,23 +114,22 @@ final class BlockCache {
         }
     }
 
-    static func filesIn(_ folder: String) -> [String] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-        return names.sorted().map { folder + "/" + $0 }.filter {
-            var isFolder: ObjCBool = false
-            return FileManager.default.fileExists(atPath: $0, isDirectory: &isFolder) && !isFolder.boolValue
-        }
-    }
-
-    /// A file's SHA-256, remembered by size and modification time so unchanged data is hashed once.
+    /// A regular file's SHA-256 (following links), remembered while its `stat` fingerprint stays
+    /// the same so unchanged data is hashed once; nil when it is missing or not a regular file.
     func hash(of path: String) -> String? {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-              let size = (attributes[.size] as? NSNumber)?.intValue,
-              let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 else { return nil }
-        if let known = fileHashes[path], known.size == size, known.modified == modified { return known.sha256 }
+        guard var now = FileFingerprint(path: path) else { return nil }
+        if let known = fileHashes[path], known.sameFile(as: now), known.checksum == known.expectedChecksum(path: path),
+           known.sha256.count == 64 {
+            return known.sha256
+        }
         guard let sha256 = SHA256Hex.ofFile(path) else { return nil }
-        fileHashes[path] = FileFingerprint(size: size, modified: modified, sha256: sha256)
-        fileHashesChanged = true
+        now.sha256 = sha256
+        now.checksum = now.expectedChecksum(path: path)
+        // A file that changed while it was hashed is hashed again next time.
+        if let after = FileFingerprint(path: path), after.sameFile(as: now) {
+            fileHashes[path] = now
+            fileHashesChanged = true
+        }
         return sha256
     }
 
@@ -118,7 +148,7 @@ final class BlockCache {
               entry.checksum == Self.checksum(entry, key: key) else { return nil }
         for output in entry.outputs {
             let target = runFolder.appendingPathComponent(output.path)
-            if hash(of: target.path) == output.sha256 { continue }
+            if SHA256Hex.ofFile(target.path) == output.sha256 { continue }
             guard let blob = try? Data(contentsOf: blobURL(output.sha256)), SHA256Hex.of(blob) == output.sha256,
                   (try? blob.write(to: target, options: .atomic)) != nil else { return nil }
         }
@@ -132,7 +162,7 @@ final class BlockCache {
     func store(_ key: String, record: BlockRecord, outputs: [FileHash], runFolder: URL, dataFiles: [FileHash],
                events: [UInt8], modelState: ModelState?, state: [UInt8]?) {
         do {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try prepareFolder()
             if let state { try Data(state).write(to: stateURL(key), options: .atomic) }
             for output in outputs where !FileManager.default.fileExists(atPath: blobURL(output.sha256).path) {
                 try Data(contentsOf: runFolder.appendingPathComponent(output.path))
@@ -156,10 +186,16 @@ final class BlockCache {
 
     func saveFileHashes() {
         guard fileHashesChanged else { return }
-        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try? prepareFolder()
         if let data = try? JSONEncoder().encode(fileHashes) {
             try? data.write(to: folder.appendingPathComponent("file-hashes.json"), options: .atomic)
         }
+    }
+
+    /// Creates the cache folder, tagged as LabBook's cache (so a later run knows it may write there).
+    private func prepareFolder() throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        CacheDirectoryTag.write(into: folder)
     }
 
     static func checksum(_ entry: Entry, key: String) -> String {

@@ -27,14 +27,7 @@ struct CacheReplay {
     /// cached blocks before it left).
     mutating func next(_ planned: PlannedBlock, index: Int, runner: NotebookRunner) throws -> BlockRecord? {
         guard enabled, let cache = runner.cache else { return nil }
-        var dataFolder: String?
-        // Only looks, never downloads: a block served from the cache needs no data, and a block
-        // that executes downloads what is missing in loadData.
-        if case .data(let data) = planned.directive, data.dataset != .spiral,
-           let path = data.path.map({ runner.resolveInput($0).path }) ?? (try? DataLocator().find(data.dataset)) {
-            dataFolder = data.dataset.dataFolder(path: path)
-        }
-        key = cache.key(previous: key, block: planned, dataFolder: dataFolder)
+        key = cache.key(previous: key, block: planned, inputs: Self.inputFiles(of: planned, runner: runner))
         guard replaying else { return nil }
         if let entry = cache.entry(key, runFolder: runner.runFolder) {
             apply(entry, planned: planned, index: index, runner: runner)
@@ -45,6 +38,23 @@ struct CacheReplay {
         replaying = false
         try restoreState(before: index, runner: runner)
         return nil
+    }
+
+    /// The files a block reads, which its key covers by content. Only looks, never downloads: a
+    /// block served from the cache needs no data, and a block that executes downloads what is
+    /// missing in loadData.
+    static func inputFiles(of planned: PlannedBlock, runner: NotebookRunner) -> [String] {
+        switch planned.directive {
+        case .data(let data) where data.dataset != .spiral:
+            guard let path = data.path.map({ runner.resolveInput($0).path }) ?? (try? DataLocator().find(data.dataset)) else {
+                return []
+            }
+            return data.dataset.inputFiles(folder: data.dataset.dataFolder(path: path))
+        case .restore(let restore):
+            return [runner.resolveInput(restore.path).path]
+        default:
+            return []
+        }
     }
 
     private mutating func apply(_ entry: BlockCache.Entry, planned: PlannedBlock, index: Int, runner: NotebookRunner) {

@@ -12,6 +12,8 @@ struct DependencyCheck {
         var trained = false
         var evaluated = false
         var checkpointNames: [String: Int] = [:]
+        var networkNames: [String: Int] = [:]
+        var networkCount = 0
     }
 
     func check(_ plan: NotebookPlan) -> [Diagnostic] {
@@ -55,6 +57,13 @@ struct DependencyCheck {
                                                   + "more than this machine's \(Self.megabytes(memoryLimit)) allow"))
                 }
                 state.network = (network, at.line, data.directive.shape.features)
+                state.networkCount += 1
+                let name = NotebookPlan.networkName(network, ordinal: state.networkCount)
+                if let earlier = state.networkNames[name] {
+                    diagnostics.append(Diagnostic(at, "the network name '\(name)' is already used at line \(earlier); "
+                                                  + "give each {network} its own 'name'"))
+                }
+                state.networkNames[name] = at.line
             case .train(let train):
                 guard need("data", state.data != nil), need("network", state.network != nil),
                       let data = state.data, let network = state.network else { break }

@@ -50,7 +50,7 @@ extension DirectiveKind {
     public var keys: [String] {
         switch self {
         case .data: ["dataset", "path", "normalize", "validation", "limit", "classes", "points", "noise"]
-        case .network: ["layers", "init", "l2"]
+        case .network: ["name", "layers", "init", "l2"]
         case .train: ["steps", "batch_size", "optimizer", "learning_rate", "schedule", "momentum", "log_every",
                       "eval_every", "checkpoint_every"]
         case .evaluate: ["split"]
@@ -117,8 +117,16 @@ public struct NetworkDirective: Sendable, Equatable {
     public var layerLocations: [SourceLocation]
     public var initializer: Initializer
     public var l2: Float
+    /// What the report and TensorBoard call this network (its log folder's name); nil for the
+    /// default, `network-<n>` for the notebook's n-th network.
+    public var name: String?
 
     init?(_ fields: inout DirectiveFields) {
+        name = fields.string("name")
+        if let name, !Self.isValidName(name) {
+            fields.report(fields.location(of: "name"), "network name '\(name)' must be 1 to 64 letters, digits, '.', '_' "
+                          + "or '-', not starting with '.': it names the network's TensorBoard folder")
+        }
         initializer = fields.choice("init") ?? .truncatedNormal
         l2 = Float(fields.float("l2", in: 0...1e6) ?? 0)
         layers = []
@@ -138,6 +146,11 @@ public struct NetworkDirective: Sendable, Equatable {
             layerLocations.append(item.location)
         }
         guard layers.count == items.count else { return nil }
+    }
+
+    static func isValidName(_ name: String) -> Bool {
+        (1...64).contains(name.utf8.count) && !name.hasPrefix(".")
+            && name.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0)) }
     }
 
     static func readLayer(_ item: YAMLNode, isLast: Bool, fields: inout DirectiveFields) -> LayerSpec? {

@@ -20,15 +20,25 @@ public struct NotebookPlan: Sendable, Equatable {
     public var title: String {
         frontMatter.title ?? URL(fileURLWithPath: source.path).deletingPathExtension().lastPathComponent
     }
+}
 
-    /// The SHA-256 of what the notebook computes: its seed and every directive after parameter
-    /// substitution, in order. Prose, titles and formatting are left out, so editing them keeps it.
-    public var codeSHA256: String {
-        var text = "seed \(frontMatter.seed)"
-        for block in blocks {
-            text += "\n{\(block.directive.kind.rawValue)} " + (block.resolvedBody.map(BlockCache.canonical) ?? "-")
+extension NotebookPlan {
+    /// The name of a {network}: its `name`, else `network-<n>` for the notebook's n-th network.
+    public static func networkName(_ network: NetworkDirective, ordinal: Int) -> String {
+        network.name ?? "network-\(ordinal)"
+    }
+
+    /// For each block, the SHA-256 of what the notebook computes up to and including it: a chain
+    /// from the seed through each block's directive after parameter substitution. A checkpoint
+    /// carries its block's link, so it depends on nothing written after that block, and prose
+    /// edits keep it.
+    public func codeHashChain() -> [String] {
+        var link = SHA256Hex.of("seed \(frontMatter.seed)".utf8)
+        return blocks.map { block in
+            link = SHA256Hex.of((link + "\n{\(block.directive.kind.rawValue)} "
+                                 + (block.resolvedBody.map(BlockCache.canonical) ?? "-")).utf8)
+            return link
         }
-        return SHA256Hex.of(text.utf8)
     }
 }
 

@@ -25,6 +25,8 @@ public final class NotebookRunner {
     let artifacts: RunArtifacts
     /// Reuses blocks whose inputs have not changed; nil runs everything.
     let cache: BlockCache?
+    /// The name of the network the latest {network} block built.
+    var networkName = ""
     /// A {data} block taken from the cache whose examples are loaded only when a block needs them.
     var pendingData: (directive: DataDirective, planned: PlannedBlock)?
 
@@ -37,8 +39,7 @@ public final class NotebookRunner {
         self.runFolder = runFolder
         self.progress = progress
         cache = cacheFolder.map(BlockCache.init)
-        artifacts = RunArtifacts(folder: runFolder, notebookSHA256: SHA256Hex.of(plan.source.text.utf8),
-                                 notebookCodeSHA256: plan.codeSHA256)
+        artifacts = RunArtifacts(folder: runFolder, notebookSHA256: SHA256Hex.of(plan.source.text.utf8))
     }
 
     /// Runs every block and returns the record of the run (failed or not).
@@ -47,12 +48,20 @@ public final class NotebookRunner {
         var blocks: [BlockRecord] = []
         var failure: RuntimeError?
         var replay = CacheReplay(seed: plan.frontMatter.seed, enabled: cache != nil)
+        let codeHashes = plan.codeHashChain()
+        var networks = 0
         for (index, planned) in plan.blocks.enumerated() {
             if failure != nil {
                 blocks.append(BlockRecord(directive: planned.directive.kind, line: planned.line, status: .skipped))
                 continue
             }
             let blockStart = Date()
+            artifacts.notebookCodeSHA256 = codeHashes[index]
+            if case .network(let network) = planned.directive {
+                networks += 1
+                networkName = NotebookPlan.networkName(network, ordinal: networks)
+                artifacts.beginNetwork(named: networkName)
+            }
             do {
                 if let signal = Interruption.signal {
                     throw fail(planned, "interrupted (signal \(signal)) before this block ran")
@@ -197,7 +206,7 @@ public final class NotebookRunner {
             NetworkMetrics.Layer(name: "Layer\(index + 1)", inputs: layer.inputSize, outputs: layer.outputSize,
                                  activation: layer.activation.rawValue, parameters: layer.parameterCount)
         }
-        return .network(NetworkMetrics(layers: layers, parameters: network.parameterCount,
+        return .network(NetworkMetrics(name: networkName, layers: layers, parameters: network.parameterCount,
                                        initializer: directive.initializer.rawValue, l2: Double(directive.l2)))
     }
 
@@ -233,7 +242,7 @@ public final class NotebookRunner {
         let validation = directive.evalEvery == nil ? nil : state.examples(.validation)
         let firstStep = trainer.optimizer.step
         progress.start(steps: directive.steps)
-        var histograms = HistogramRecorder(names: histogramNames(layerCount: network.layers.count))
+        var histograms = HistogramRecorder(names: Self.histogramNames(layerCount: network.layers.count))
         var checkpointProblem: String?
         let start = Date()
         let records: [TrainingRecord]
@@ -321,11 +330,14 @@ public final class NotebookRunner {
     private func restore(_ directive: RestoreDirective, _ planned: PlannedBlock) throws -> BlockMetrics {
         guard let network = state.currentNetwork else { throw fail(planned, "there is no network to restore into") }
         let url = resolveInput(directive.path)
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw fail(planned, "cannot read checkpoint \(directive.path) (looked for \(url.path))")
+        let data: [UInt8]
+        do {
+            data = try readFile(url.path)
+        } catch {
+            throw fail(planned, "cannot read checkpoint \(directive.path): \(error)")
         }
         do {
-            let checkpoint = try Checkpoint.decode([UInt8](data))
+            let checkpoint = try Checkpoint.decode(data)
             state.network = try checkpoint.restore(into: network)
             state.trainer = nil
             state.trainingSettings = nil
@@ -362,17 +374,11 @@ public final class NotebookRunner {
         return order
     }
 
-    /// The quantities recorded as histograms while training: the logits always (TensorBoard's view
-    /// of them too), weights and activations of a layer when a later {plot} asks for them.
-    private func histogramNames(layerCount: Int) -> [String] {
-        var names = ["logits"]
-        for planned in plan.blocks {
-            guard case .plot(let plot) = planned.directive, plot.chart == .histograms, plot.subject != .logits,
-                  plot.layer <= layerCount else { continue }
-            let name = plot.seriesName
-            if !names.contains(name) { names.append(name) }
-        }
-        return names
+    /// The quantities recorded as histograms while training: the logits (TensorBoard's view of them
+    /// too) and every layer's weights and activations. All of them, whatever the notebook plots, so
+    /// what a {train} block records never depends on the blocks after it.
+    static func histogramNames(layerCount: Int) -> [String] {
+        ["logits"] + (1...max(layerCount, 1)).flatMap { ["Layer\($0)/weights", "Layer\($0)/activations"] }
     }
 
     private func plot(_ directive: PlotDirective, _ planned: PlannedBlock) throws -> BlockMetrics {
@@ -419,7 +425,8 @@ public final class NotebookRunner {
 }
 
 /// LabBook's version. It is part of every cache key, so a version whose training gives different
-/// bits (0.3.0: weight gradients summed over the whole batch at once) never replays an older one's.
+/// bits (0.3.0: weight gradients summed over the whole batch at once) or records other things (0.4.0:
+/// every layer's histograms, network names, per-network logs) never replays an older one's.
 public enum LabBookVersion {
-    public static let current = "0.3.0"
+    public static let current = "0.4.0"
 }

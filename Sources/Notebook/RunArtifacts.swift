@@ -2,26 +2,37 @@ import Datasets
 import Foundation
 import NeuralNet
 
-/// The files a run writes beside run.json while it executes: safetensors checkpoints and the
-/// TensorBoard event file. It remembers each checkpoint's SHA-256 for run.json and `labbook verify`.
+/// The files a run writes beside run.json while it executes: safetensors checkpoints and one
+/// TensorBoard event file per network, in `logs/<network name>/` (one TensorBoard run each, as the
+/// tutorial keeps one log folder per run). It remembers each checkpoint's SHA-256 for run.json.
 final class RunArtifacts {
     let folder: URL
     let notebookSHA256: String
-    /// Written into every checkpoint: `NotebookPlan.codeSHA256`.
-    let notebookCodeSHA256: String
+    /// Written into the checkpoints the current block writes: its link of `NotebookPlan.codeHashChain`.
+    var notebookCodeSHA256 = ""
     private(set) var checkpoints: [FileHash] = []
     /// Every checkpoint write in order, rewrites of the same name included: what each block wrote.
     private(set) var writeLog: [FileHash] = []
     private var events: TensorBoardWriter?
-    /// Set when the event file could not be written; the run goes on without it.
+    /// The current network's log folder; nil before the first {network}.
+    private var eventsFolder: URL?
+    /// Set when an event file could not be written; the run goes on without it.
     private(set) var eventsProblem: String?
     /// True between `beginBlockEvents` and `endBlockEvents`.
     private var capturingBlock = false
+    /// Every event's wall time: the clock, or `SOURCE_DATE_EPOCH` when set (the reproducible-builds
+    /// convention), which makes two runs' event files byte-identical.
+    private let wallTime: @Sendable () -> Double
 
-    init(folder: URL, notebookSHA256: String, notebookCodeSHA256: String) {
+    init(folder: URL, notebookSHA256: String,
+         environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.folder = folder
         self.notebookSHA256 = notebookSHA256
-        self.notebookCodeSHA256 = notebookCodeSHA256
+        if let epoch = environment["SOURCE_DATE_EPOCH"].flatMap(Double.init), epoch.isFinite, epoch >= 0 {
+            wallTime = { epoch }
+        } else {
+            wallTime = { Date().timeIntervalSince1970 }
+        }
     }
 
     /// Writes a checkpoint named `name` inside the run folder (through a temporary file renamed into
@@ -55,10 +66,18 @@ final class RunArtifacts {
 
     // MARK: - TensorBoard
 
+    /// Starts the log folder of the network a {network} block builds: what is logged from here on
+    /// is that network's TensorBoard run.
+    func beginNetwork(named name: String) {
+        close()
+        events = nil
+        eventsFolder = folder.appendingPathComponent(OwnedRunFolder.logsFolder).appendingPathComponent(name)
+    }
+
     private func eventWriter() -> TensorBoardWriter? {
-        if events == nil && eventsProblem == nil {
+        if events == nil && eventsProblem == nil, let eventsFolder {
             do {
-                events = try TensorBoardWriter(folder: folder)
+                events = try TensorBoardWriter(folder: eventsFolder, wallTime: wallTime)
                 if capturingBlock { events?.startCapture() }
             } catch {
                 eventsProblem = "\(error)"

@@ -27,6 +27,10 @@ public struct RunRecord: Codable, Sendable, Equatable {
     public var dataFiles: [FileHash]?
     /// SHA-256 of every checkpoint written, by file name within the run folder, in writing order.
     public var checkpoints: [FileHash]?
+    /// SHA-256 of every file the run published besides run.json and report.html (the notebook copy,
+    /// checkpoints, TensorBoard event files), by path within the run folder, sorted: what
+    /// `labbook verify` checks the folder's files against, and what marks them as LabBook's.
+    public var files: [FileHash]?
     /// The absolute folder of the notebook that was run, against which its relative paths resolve.
     public var notebookDirectory: String?
     /// The machine the run executed on, so `labbook verify` can say when it runs elsewhere.
@@ -238,6 +242,8 @@ public struct NetworkMetrics: Codable, Sendable, Equatable {
         public var parameters: Int
     }
 
+    /// The network's name in the report and its TensorBoard folder (`logs/<name>/`).
+    public var name: String?
     public var layers: [Layer]
     public var parameters: Int
     public var initializer: String

@@ -37,7 +37,7 @@ public struct RunVerifier {
         let rerun = NotebookRunner(plan: plan, runFolder: scratch,
                                    notebookFolder: record.notebookDirectory.map { URL(fileURLWithPath: $0) }).run()
 
-        var differences: [Difference] = []
+        var differences = filesOnDisk()
         if let error = rerun.error { differences.append(Difference(what: "run", detail: "the re-run failed: \(error)")) }
         let newCheckpoints = Dictionary((rerun.checkpoints ?? []).map { ($0.path, $0.sha256) }, uniquingKeysWith: { _, b in b })
         for checkpoint in record.checkpoints ?? [] {
@@ -60,6 +60,7 @@ public struct RunVerifier {
                 differences.append(Difference(what: label, detail: "metrics differ: " + changed.joined(separator: ", ")))
             }
         }
+        differences += eventFiles(rerunIn: scratch)
         if (record.dataFiles ?? []).map(\.sha256) != (rerun.dataFiles ?? []).map(\.sha256) {
             differences.append(Difference(what: "data", detail: "the data files read differ in content from the recorded ones"))
         }
@@ -69,6 +70,70 @@ public struct RunVerifier {
         return Outcome(differences: differences, environmentNotes: environmentNotes(rerun),
                        checkpointsCompared: record.checkpoints?.count ?? 0, blocksCompared: record.blocks.count,
                        seconds: Date().timeIntervalSince(started))
+    }
+
+    /// The run folder's files against the SHA-256s run.json lists: a file missing, changed or
+    /// swapped for another run's, and a checkpoint or event file the run did not write, each differ.
+    func filesOnDisk() -> [Difference] {
+        let recorded = record.files ?? record.checkpoints ?? []
+        var differences: [Difference] = []
+        for file in recorded {
+            let url = runFolder.appendingPathComponent(file.path)
+            guard FileManager.default.fileExists(atPath: url.path) else {
+                differences.append(Difference(what: file.path, detail: "missing from the run folder"))
+                continue
+            }
+            if SHA256Hex.ofFile(url.path) != file.sha256 {
+                differences.append(Difference(what: file.path, detail: "is not the file this run wrote "
+                                              + "(its SHA-256 differs from the one in run.json)"))
+            }
+        }
+        let listed = Set(recorded.map(\.path))
+        for path in RunFiles.paths(in: runFolder) where !listed.contains(path) && Self.isLabBookOutput(path) {
+            differences.append(Difference(what: path, detail: "was not written by this run (run.json does not list it)"))
+        }
+        return differences
+    }
+
+    /// Whether a file in a run folder is of a kind a run writes (a checkpoint, an event file), so an
+    /// unlisted one is out of place; the user's own files are not.
+    static func isLabBookOutput(_ path: String) -> Bool {
+        path.hasSuffix(".safetensors") || path.hasPrefix(OwnedRunFolder.logsFolder + "/")
+            || path.hasPrefix("events.out.tfevents.")
+    }
+
+    /// Each recorded TensorBoard event file against the one the re-run wrote in the same folder,
+    /// event by event with wall-clock times left out (they say when a run happened, not what it
+    /// computed).
+    func eventFiles(rerunIn scratch: URL) -> [Difference] {
+        let recorded = (record.files ?? []).filter { $0.path.hasPrefix(OwnedRunFolder.logsFolder + "/") }
+        let rerunFiles = RunFiles.paths(in: scratch).filter { $0.hasPrefix(OwnedRunFolder.logsFolder + "/") }
+        var differences: [Difference] = []
+        for file in recorded {
+            let folder = (file.path as NSString).deletingLastPathComponent
+            guard let rerunPath = rerunFiles.first(where: { ($0 as NSString).deletingLastPathComponent == folder }) else {
+                differences.append(Difference(what: file.path, detail: "the re-run wrote no event file in \(folder)/"))
+                continue
+            }
+            let old = EventFileRecords.read(runFolder.appendingPathComponent(file.path))
+            let new = EventFileRecords.read(scratch.appendingPathComponent(rerunPath))
+            guard let old, let new else {
+                if old == nil && FileManager.default.fileExists(atPath: runFolder.appendingPathComponent(file.path).path) {
+                    differences.append(Difference(what: file.path, detail: "is not a whole TensorBoard event file"))
+                }
+                continue
+            }
+            if old != new {
+                let first = zip(old, new).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(old.count, new.count)
+                differences.append(Difference(what: file.path, detail: "\(old.count) events recorded, \(new.count) re-run; "
+                                              + "they differ from event \(first + 1) on"))
+            }
+        }
+        let recordedFolders = Set(recorded.map { ($0.path as NSString).deletingLastPathComponent })
+        for path in rerunFiles where !recordedFolders.contains((path as NSString).deletingLastPathComponent) {
+            differences.append(Difference(what: path, detail: "the re-run wrote this event file; the run folder has none there"))
+        }
+        return differences
     }
 
     func environmentNotes(_ rerun: RunRecord) -> [String] {

@@ -1,4 +1,5 @@
 import Crypto
+import Datasets
 import Foundation
 
 /// SHA-256 digests as lowercase hex, through swift-crypto.
@@ -7,18 +8,19 @@ public enum SHA256Hex {
         hex(SHA256.hash(data: Array(bytes)))
     }
 
-    /// The digest of a file read in 1 MiB pieces, or nil if it can not be read.
+    /// The digest of a regular file (a link is followed to it) read in 1 MiB pieces, or nil if it
+    /// can not be read or is not a regular file: a FIFO or a device is never opened to block.
     public static func ofFile(_ path: String) -> String? {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
-        defer { try? handle.close() }
+        guard let (descriptor, _) = try? openRegularFile(path) else { return nil }
+        defer { close(descriptor) }
         var hasher = SHA256()
-        do {
-            // read(upToCount:) answers nil (or empty data) at the end of the file.
-            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-                hasher.update(data: chunk)
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            guard let count = try? chunk.withUnsafeMutableBytes({ try readFully(descriptor, into: $0, path: path) }) else {
+                return nil
             }
-        } catch {
-            return nil
+            if count == 0 { break }
+            hasher.update(data: chunk[..<count])
         }
         return hex(hasher.finalize())
     }

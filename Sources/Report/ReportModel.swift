@@ -126,8 +126,9 @@ struct ReportModelBuilder {
                 headers: ["layer", "output shape", "activation", "parameters"],
                 rows: network.layers.map { .init(cells: [$0.name, "[batch, \($0.outputs)]", $0.activation, Format.count($0.parameters)]) },
                 footer: .init(cells: ["total", "", "", Format.count(network.parameters)]))
-            stats = [.init(label: "initialization", value: network.initializer),
-                     .init(label: "L2 strength", value: Format.number(network.l2))]
+            stats = (network.name.map { [PageView.Stat(label: "name", value: $0)] } ?? [])
+                + [.init(label: "initialization", value: network.initializer),
+                   .init(label: "L2 strength", value: Format.number(network.l2))]
             let inputs = network.layers.first?.inputs ?? 0
             let shape = dataShape(before: index)
             charts.append(.init(svg: NetworkDiagram(
@@ -179,7 +180,7 @@ struct ReportModelBuilder {
                                combined: true)
         case .histograms:
             guard let name = plot.series.first else { return [] }
-            let series = record.blocks[..<index].compactMap { block -> HistogramSeries? in
+            let series = currentNetworkBlocks(before: index).compactMap { block -> HistogramSeries? in
                 guard case .train(let train) = block.metrics else { return nil }
                 return train.histograms.first { $0.name == name }
             }
@@ -236,8 +237,16 @@ struct ReportModelBuilder {
 
     // MARK: - Looking back through the record
 
+    /// The blocks before `index` since the latest {network}: what the current network recorded.
+    /// Each network is a series of its own, never merged with an earlier network's.
+    private func currentNetworkBlocks(before index: Int) -> ArraySlice<BlockRecord> {
+        let blocks = record.blocks[..<index]
+        let start = blocks.lastIndex { $0.directive == .network } ?? blocks.startIndex
+        return blocks[start...]
+    }
+
     private func history(before index: Int) -> [TrainingRecord] {
-        record.blocks[..<index].flatMap { block -> [TrainingRecord] in
+        currentNetworkBlocks(before: index).flatMap { block -> [TrainingRecord] in
             if case .train(let train) = block.metrics { return train.history }
             return []
         }

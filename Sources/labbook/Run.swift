@@ -30,33 +30,43 @@ struct Run: ParsableCommand {
     var quiet = false
 
     func run() throws {
+        let name = URL(fileURLWithPath: notebook).deletingPathExtension().lastPathComponent
+        let folderURL: URL
+        do {
+            folderURL = try OwnedRunFolder.resolve(output ?? "runs/\(name)")
+        } catch {
+            throw usageError(error.description)
+        }
+        let cacheFolder = try cacheLocation(runFolder: folderURL)
         let plan = try NotebookLoading.plan(path: notebook, overrides: parameters)
         let templateText = try RunFolder.readTemplate(template)
-        let name = URL(fileURLWithPath: notebook).deletingPathExtension().lastPathComponent
-        let folder = URL(fileURLWithPath: output ?? "runs/\(name)")
-        // The run writes into a hidden folder beside the previous run's files, which it replaces only
+        // The whole run is written into a staging folder beside the run folder and swapped in only
         // when it succeeds: a failed or interrupted run never costs the last good one.
-        let staging = folder.appendingPathComponent(".partial-\(ProcessInfo.processInfo.processIdentifier)")
+        let folder: OwnedRunFolder
+        let staging: URL
         do {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            try? FileManager.default.removeItem(at: staging)
-            try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
+            folder = try OwnedRunFolder(claiming: folderURL)
+            staging = try folder.makeStaging()
         } catch {
-            throw fail("cannot create the run folder \(folder.path): \(error.localizedDescription)")
+            throw fail(error.description)
         }
-        defer { try? FileManager.default.removeItem(at: staging) }
+        defer { folder.discard(staging) }
         Interruption.install()
-        let cacheFolder = noCache ? nil : (cacheDir.map { URL(fileURLWithPath: $0) } ?? folder.appendingPathComponent(".cache"))
         let runner = NotebookRunner(plan: plan, runFolder: staging, cacheFolder: cacheFolder,
                                     progress: .forStandardError(quiet: quiet))
         let record = runner.run()
         let reportURL: URL
         do {
             try RunFolder.write(record: record, notebookText: plan.source.text, to: staging, template: templateText)
-            reportURL = record.status == .ok ? try RunFolder.publish(staging, into: folder)
-                                             : try RunFolder.setAside(staging, into: folder)
+            if record.status == .ok {
+                try folder.publish(staging)
+                reportURL = folder.url.appendingPathComponent(OwnedRunFolder.reportFile)
+            } else {
+                try folder.setAsideFailure(staging)
+                reportURL = folder.url.appendingPathComponent(OwnedRunFolder.failedReportFile)
+            }
         } catch {
-            throw fail("cannot write the run folder \(folder.path): \(error)")
+            throw fail("cannot write the run folder \(folder.url.path): \(error)")
         }
         if let error = record.error {
             printError(error)
@@ -67,6 +77,30 @@ struct Run: ParsableCommand {
             print(summary(record))
             print("Report: \(reportURL.path)")
         }
+    }
+
+    /// Where blocks are cached: nil with --no-cache; else --cache-dir or the run folder's .cache, which
+    /// must be a folder LabBook may write (new, empty or LabBook's cache, never a link).
+    private func cacheLocation(runFolder: URL) throws -> URL? {
+        guard !noCache else { return nil }
+        let url = cacheDir.map { URL(fileURLWithPath: $0) } ?? runFolder.appendingPathComponent(OwnedRunFolder.cacheFolder)
+        let option = cacheDir.map { "--cache-dir \($0)" } ?? "the run folder's cache \(url.path)"
+        var status = stat()
+        if cacheDir != nil, let directory = cacheDir, directory.isEmpty {
+            throw usageError("--cache-dir '' names no folder")
+        }
+        guard lstat(url.path, &status) == 0 else { return url }
+        if status.st_mode & S_IFMT == S_IFLNK {
+            throw usageError("\(option) is a symbolic link, and LabBook writes nothing through links; remove it, "
+                             + "or name a real folder with --cache-dir")
+        }
+        guard status.st_mode & S_IFMT == S_IFDIR else { throw usageError("\(option) exists and is not a folder") }
+        let empty = ((try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []).isEmpty
+        guard empty || OwnedRunFolder.isLabBookCache(url) else {
+            throw usageError("\(option) is not empty and is not a LabBook cache (it has no CACHEDIR.TAG); "
+                             + "choose an empty folder, or run with --no-cache")
+        }
+        return url
     }
 
     private func summary(_ record: RunRecord) -> String {

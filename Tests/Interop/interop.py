@@ -55,9 +55,11 @@ def main():
           f"NumPy test accuracy {accuracy:.4f} matches the run's {evaluation['accuracy']:.4f}")
 
     # 2. TensorBoard
-    events = glob.glob(os.path.join(run_dir, "events.out.tfevents.*"))
-    check(len(events) == 1, f"one event file ({len(events)} found)")
-    accumulator = EventAccumulator(run_dir, size_guidance={"scalars": 0, "histograms": 0})
+    # One TensorBoard run per network: logs/<network name>/.
+    log_dir = os.path.join(run_dir, "logs", "network-1")
+    events = glob.glob(os.path.join(run_dir, "logs", "*", "events.out.tfevents.*"))
+    check(len(events) == 1 and os.path.dirname(events[0]) == log_dir, f"one event file, in logs/network-1 ({events})")
+    accumulator = EventAccumulator(log_dir, size_guidance={"scalars": 0, "histograms": 0})
     accumulator.Reload()
     tags = accumulator.Tags()
     history = train["history"]

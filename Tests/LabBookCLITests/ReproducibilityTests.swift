@@ -94,9 +94,10 @@ final class ReproducibilityTests: XCTestCase {
                   result.standardError)
     }
 
-    /// The records of the run folder's one TensorBoard event file after its header, whose wall time
-    /// differs from run to run.
-    func eventFileRecords(_ folder: URL) throws -> [Data] {
+    /// The records of the run's one network's TensorBoard event file after its header, whose wall
+    /// time differs from run to run.
+    func eventFileRecords(_ runFolder: URL) throws -> [Data] {
+        let folder = runFolder.appendingPathComponent("logs/network-1")
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
             .filter { $0.hasPrefix("events.out.tfevents.") }
         XCTAssertEqual(names.count, 1, "one event file in \(names)")
@@ -177,8 +178,10 @@ final class ReproducibilityTests: XCTestCase {
         try Data(text.utf8).write(to: recordURL)
         let differs = try LabBookBinary.run(["verify", "run"], in: folder)
         XCTAssertEqual(differs.status, 1)
-        XCTAssert(differs.standardOutput.contains("the re-run differs in 2 place(s)"), differs.standardOutput)
-        XCTAssert(differs.standardOutput.contains("model.safetensors"), differs.standardOutput)
+        // The file on disk no longer matches run.json, the re-run's model does not match it either,
+        // and the loss differs.
+        XCTAssert(differs.standardOutput.contains("the re-run differs in 3 place(s)"), differs.standardOutput)
+        XCTAssert(differs.standardOutput.contains("model.safetensors  is not the file this run wrote"), differs.standardOutput)
         XCTAssert(differs.standardOutput.contains("metrics differ: final_loss (recorded 1"), differs.standardOutput)
 
         XCTAssertEqual(try LabBookBinary.run(["verify", "nowhere"], in: folder).status, 1)
