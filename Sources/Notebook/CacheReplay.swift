@@ -144,6 +144,10 @@ extension NotebookRunner {
     func loadPendingData() throws {
         guard let (directive, planned) = pendingData else { return }
         pendingData = nil
+        // The batch order was already put back as the cached blocks left it (or reset, when this
+        // {data} block came after the last model); loading the examples must not start it over.
+        let order = state.batchOrder
         _ = try loadData(directive, planned)
+        state.batchOrder = order
     }
 }
