@@ -87,7 +87,9 @@ public struct DataLocator: Sendable {
     public func instructions(for kind: DatasetKind) -> String {
         let settings = DownloadSettings(environment: environment)
         guard let source = (try? settings.source(for: kind)) ?? DatasetSource.official(kind) else { return "" }
-        var text = "Get it with: labbook fetch \(kind.rawValue)"
+        // Offline, `labbook fetch` would fail the same way: say what would make it work.
+        var text = settings.offline ? "To get it, unset LABBOOK_OFFLINE and run: labbook fetch \(kind.rawValue)"
+            : "Get it with: labbook fetch \(kind.rawValue)"
         if kind == .fashionMNIST { text += ", or: sudo apt-get install dataset-fashion-mnist" }
         return text + ", or by hand: " + Self.manualCommands(source, cacheRoot: cacheRoot)
     }

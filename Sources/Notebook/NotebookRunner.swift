@@ -74,6 +74,10 @@ public final class NotebookRunner {
                 let dataFilesBefore = dataFiles.count
                 artifacts.beginBlockEvents()
                 let metrics = try execute(planned)
+                artifacts.flushEvents()
+                if let problem = artifacts.eventsProblem {
+                    throw fail(planned, "cannot write the TensorBoard event file: \(problem)")
+                }
                 let events = artifacts.endBlockEvents()
                 let record = BlockRecord(directive: planned.directive.kind, line: planned.line, status: .ok,
                                          seconds: Date().timeIntervalSince(blockStart), metrics: metrics)
@@ -83,13 +87,16 @@ public final class NotebookRunner {
             } catch {
                 let runtime = error as? RuntimeError
                     ?? RuntimeError(location: SourceLocation(file: plan.source.path, line: planned.line),
-                                    message: "\(error)")
+                                    message: PlainErrorText.of(error))
                 failure = runtime
                 blocks.append(BlockRecord(directive: planned.directive.kind, line: planned.line, status: .failed,
                                           seconds: Date().timeIntervalSince(blockStart), error: runtime.message))
             }
         }
         artifacts.close()
+        if failure == nil, let problem = artifacts.eventsProblem, let last = plan.blocks.last {
+            failure = fail(last, "cannot write the TensorBoard event file: \(problem)")
+        }
         cache?.saveFileHashes()
         return RunRecord(
             notebook: plan.source.path, title: plan.title, description: plan.frontMatter.description,
@@ -310,7 +317,7 @@ public final class NotebookRunner {
             try artifacts.writeCheckpoint(named: name, network: trainer.network, optimizer: trainer.optimizer, order: order)
             return nil
         } catch {
-            return "cannot write checkpoint \(name): \(error)"
+            return "cannot write checkpoint \(name): \(PlainErrorText.of(error))"
         }
     }
 
@@ -323,7 +330,7 @@ public final class NotebookRunner {
                                                      order: state.batchOrder)
             return .checkpoint(CheckpointMetrics(file: directive.name, step: state.globalStep, sha256: hash))
         } catch {
-            throw fail(planned, "cannot write checkpoint \(directive.name): \(error)")
+            throw fail(planned, "cannot write checkpoint \(directive.name): \(PlainErrorText.of(error))")
         }
     }
 

@@ -80,7 +80,7 @@ final class RunArtifacts {
                 events = try TensorBoardWriter(folder: eventsFolder, wallTime: wallTime)
                 if capturingBlock { events?.startCapture() }
             } catch {
-                eventsProblem = "\(error)"
+                eventsProblem = PlainErrorText.of(error)
             }
         }
         return events
@@ -123,7 +123,16 @@ final class RunArtifacts {
         do {
             try writer.appendCaptured(records)
         } catch {
-            eventsProblem = "\(error)"
+            eventsProblem = PlainErrorText.of(error)
+        }
+    }
+
+    /// Writes out the events buffered so far, so a full disk shows at the block that logged them.
+    func flushEvents() {
+        do {
+            try events?.flush()
+        } catch {
+            eventsProblem = eventsProblem ?? PlainErrorText.of(error)
         }
     }
 
@@ -131,7 +140,7 @@ final class RunArtifacts {
         do {
             try events?.close()
         } catch {
-            eventsProblem = "\(error)"
+            eventsProblem = PlainErrorText.of(error)
         }
     }
 }

@@ -25,6 +25,22 @@ public enum RunRecordFile {
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(
             positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return try decoder.decode(RunRecord.self, from: Data(contentsOf: url))
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            throw RunRecordError(description: "\(url.path): cannot read the run record: \(PlainErrorText.of(error)); "
+                                 + "is this a LabBook run folder?")
+        }
+        do {
+            return try decoder.decode(RunRecord.self, from: data)
+        } catch {
+            throw RunRecordError(description: "\(url.path): not a LabBook run record: \(PlainErrorText.of(error))")
+        }
     }
+}
+
+/// A run.json that is missing or is not one LabBook wrote.
+public struct RunRecordError: Error, CustomStringConvertible {
+    public var description: String
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Notebook
 import Templates
 
 /// `labbook new`: start a notebook from the template.
@@ -13,7 +14,7 @@ struct New: ParsableCommand {
     func run() throws {
         let path = name.hasSuffix(".md") ? name : name + ".md"
         guard !FileManager.default.fileExists(atPath: path) else {
-            throw fail("\(path) already exists; choose another name or remove it first")
+            throw usageError("\(path) already exists; choose another name or remove it first")
         }
         guard let template = Templates.text(named: "notebook.md") else {
             throw fail("the notebook template is missing from this installation")
@@ -26,7 +27,7 @@ struct New: ParsableCommand {
             // Create the file only if it still does not exist, so a race can not overwrite anything.
             try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .withoutOverwriting)
         } catch {
-            throw fail("cannot write \(path): \(error.localizedDescription)")
+            throw fail("cannot write \(path): \(PlainErrorText.of(error))")
         }
         print("Created \(path); run it with: labbook run \(path)")
     }

@@ -9,8 +9,12 @@ enum NotebookLoading {
         guard let data = FileManager.default.contents(atPath: path) else {
             var isFolder: ObjCBool = false
             let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isFolder)
-            throw fail("\(path): " + (exists ? (isFolder.boolValue ? "is a folder, not a notebook" : "cannot be read")
-                                      : "no such file"))
+            // Naming a file that is not there (or a folder) is a command-line mistake; one that exists
+            // but can not be read is the file's problem.
+            guard exists && !isFolder.boolValue else {
+                throw usageError("\(path): " + (exists ? "is a folder, not a notebook" : "no such file"))
+            }
+            throw fail("\(path): cannot be read")
         }
         do {
             return try NotebookPlan.make(bytes: [UInt8](data), path: path, overrides: overrides)

@@ -21,7 +21,7 @@ struct ReportCommand: ParsableCommand {
         do {
             record = try RunRecordFile.read(from: recordURL)
         } catch {
-            throw fail("\(recordURL.path): cannot read the run record: \(error)")
+            throw fail(PlainErrorText.of(error))
         }
         let notebookPath = folder.appendingPathComponent(RunFolder.notebookCopy).path
         guard let notebookText = try? String(contentsOfFile: notebookPath, encoding: .utf8) else {
@@ -33,7 +33,7 @@ struct ReportCommand: ParsableCommand {
         } catch let exit as ExitCode {
             throw exit
         } catch {
-            throw fail("cannot write the report: \(error)")
+            throw fail("cannot write the report: \(PlainErrorText.of(error))")
         }
         print("Report: \(folder.appendingPathComponent(RunFolder.reportFile).path)")
     }

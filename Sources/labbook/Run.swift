@@ -66,7 +66,7 @@ struct Run: ParsableCommand {
                 reportURL = folder.url.appendingPathComponent(OwnedRunFolder.failedReportFile)
             }
         } catch {
-            throw fail("cannot write the run folder \(folder.url.path): \(error)")
+            throw fail("cannot write the run folder \(folder.url.path): \(PlainErrorText.of(error))")
         }
         if let error = record.error {
             printError(error)

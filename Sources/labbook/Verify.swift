@@ -16,7 +16,7 @@ struct Verify: ParsableCommand {
         do {
             verifier = try RunVerifier(runFolder: folder)
         } catch {
-            throw fail("\(folder.appendingPathComponent("run.json").path): cannot read the run record: \(error)")
+            throw fail(PlainErrorText.of(error))
         }
         let notebookPath = folder.appendingPathComponent(RunFolder.notebookCopy).path
         guard let notebookText = try? String(contentsOfFile: notebookPath, encoding: .utf8) else {
@@ -32,7 +32,7 @@ struct Verify: ParsableCommand {
             printError(diagnostics.description)
             throw ExitCode(1)
         } catch {
-            throw fail("cannot re-run \(runFolder): \(error)")
+            throw fail("cannot re-run \(runFolder): \(PlainErrorText.of(error))")
         }
         for note in outcome.environmentNotes { print("note: \(note)") }
         if outcome.isBitIdentical {

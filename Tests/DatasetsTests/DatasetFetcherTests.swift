@@ -165,7 +165,7 @@ final class DatasetFetcherTests: XCTestCase {
     func testOfflineNeverDownloads() throws {
         let environment = ["LABBOOK_OFFLINE": "1", "LABBOOK_DATA_MIRROR": server.mirror]
         XCTAssertThrowsError(try fetcher(environment).locateOrFetch(.cifar10)) { error in
-            XCTAssert("\(error)".contains("; it was not downloaded because LABBOOK_OFFLINE is set. Get it with"), "\(error)")
+            XCTAssert("\(error)".contains("; it was not downloaded because LABBOOK_OFFLINE is set. To get it, unset LABBOOK_OFFLINE and run: labbook fetch cifar10"), "\(error)")
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: cacheRoot))
     }

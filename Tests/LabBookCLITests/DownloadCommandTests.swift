@@ -139,9 +139,16 @@ final class DownloadCommandTests: XCTestCase {
         let result = try run(["run", "nb.md", "-o", "out"], ["LABBOOK_OFFLINE": "1", "LABBOOK_DATA_MIRROR": mirror])
         XCTAssertEqual(result.status, 1)
         XCTAssert(result.standardError.contains("nb.md:1: error: no mnist data: searched \(cacheRoot.path)/mnist; it was "
-                                                + "not downloaded because LABBOOK_OFFLINE is set. Get it with: labbook "
-                                                + "fetch mnist"), result.standardError)
+                                                + "not downloaded because LABBOOK_OFFLINE is set. To get it, unset "
+                                                + "LABBOOK_OFFLINE and run: labbook fetch mnist"),
+                  result.standardError)
         XCTAssertFalse(FileManager.default.fileExists(atPath: cacheRoot.path))
+
+        // `labbook fetch` offline does not tell the user to run itself again.
+        let fetch = try run(["fetch", "mnist"], ["LABBOOK_OFFLINE": "1"])
+        XCTAssertEqual(fetch.status, 1)
+        XCTAssertFalse(fetch.standardError.contains("Get it with: labbook fetch mnist"), fetch.standardError)
+        XCTAssert(fetch.standardError.contains("unset LABBOOK_OFFLINE and run: labbook fetch mnist"), fetch.standardError)
     }
 
     func testCheckNeverDownloads() throws {

@@ -129,7 +129,7 @@ final class NotebookCommandTests: XCTestCase {
 
             """)
         let missing = try LabBookBinary.run(["check", "nowhere.md"], in: folder)
-        XCTAssertEqual(missing.status, 1)
+        XCTAssertEqual(missing.status, 2)
         XCTAssertEqual(missing.standardError, "labbook: error: nowhere.md: no such file\n")
     }
 
@@ -159,7 +159,7 @@ final class NotebookCommandTests: XCTestCase {
         XCTAssertEqual(check.standardOutput, "my-experiment.md: ok (6 blocks)\n")
 
         let again = try LabBookBinary.run(["new", "my-experiment.md"], in: folder)
-        XCTAssertEqual(again.status, 1)
+        XCTAssertEqual(again.status, 2)
         XCTAssert(again.standardError.contains("already exists"))
         XCTAssertEqual(try String(contentsOf: folder.appendingPathComponent("my-experiment.md"), encoding: .utf8), text)
     }
@@ -195,17 +195,22 @@ final class NotebookCommandTests: XCTestCase {
 
         let process = Process()
         process.executableURL = LabBookBinary.url
-        process.arguments = ["run", notebook, "-o", out.path, "--quiet", "--no-cache", "-p", "steps=100000000"]
-        process.standardError = FileHandle.nullDevice
+        process.arguments = ["run", notebook, "-o", out.path, "--no-cache", "-p", "steps=100000000"]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
         try process.run()
-        Thread.sleep(forTimeInterval: 1.5)
+        // The first progress line says training has started (and the signal handler is in place);
+        // what follows is drained so the run never blocks on a full pipe.
+        _ = errors.fileHandleForReading.availableData
+        DispatchQueue.global().async { _ = errors.fileHandleForReading.readDataToEndOfFile() }
         process.terminate()
         process.waitUntilExit()
         XCTAssertEqual(process.terminationStatus, 128 + SIGTERM)
         XCTAssertEqual(try snapshot(), good)
         let record = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("run.failed.json"))) as? [String: Any]
         XCTAssert((record?["error"] as? String)?.contains("interrupted (signal 15)") == true, "\(String(describing: record?["error"]))")
-        let leftovers = try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0.hasPrefix(".partial") }
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.contains("labbook-staging") }
         XCTAssertEqual(leftovers, [], "the staging folder is removed")
 
         // The next good run replaces the files and clears the failed attempt's.
