@@ -26,14 +26,23 @@ public struct StepResult: Sendable, Equatable {
 /// (which OpenBLAS runs faster on these shapes than one product split across two threads): the two
 /// halves of the batch run forward and backward at the same time, then each core computes half of
 /// every weight gradient's rows over the whole batch, adds their L2 term and updates them while they
-/// are still in its cache. Every gradient element is one sum over the batch in a fixed order, so a
-/// step gives the same bits on one core as on two, and from run to run.
+/// are still in its cache.
+///
+/// The work is always cut into the same two parts (the batch's halves, the weight gradients' two
+/// blocks of rows), each one single-threaded OpenBLAS call, whether one thread runs both or two run
+/// one each: OpenBLAS chooses its kernels (small-matrix paths, edge tiles) by a product's shape, so a
+/// product cut differently can differ in its last bits (SkylakeX kernels do). The same calls give a
+/// step the same bits on one core as on two, and from run to run.
 public final class Trainer {
     public private(set) var network: Network
     public var optimizer: any Optimizer
     public let batchSize: Int
-    /// How many parts of the batch are processed in parallel.
+    /// How many threads run the step's parts: 1, or one per part.
     public let shards: Int
+    /// How many parts the step's work is cut into, whatever the number of threads.
+    public let parts: Int
+    /// The parts a step is cut into when the batch allows.
+    public static let partsPerStep = 2
 
     /// The batch's features, `batchSize × inputSize`, filled by the caller before `step()`.
     public var input: UnsafeMutablePointer<Float> { inputBuffer.pointer }
@@ -60,18 +69,19 @@ public final class Trainer {
         self.network = network
         self.optimizer = optimizer
         self.batchSize = batchSize
-        self.shards = max(1, min(shards, batchSize))
+        parts = min(Self.partsPerStep, batchSize)
+        self.shards = shards > 1 ? parts : 1
         inputBuffer = ScratchBuffer(count: batchSize * network.inputSize, repeating: 0)
         labelBuffer = ScratchBuffer(count: batchSize, repeating: 0)
         outputs = network.layers.map { ScratchBuffer(count: batchSize * $0.outputSize, repeating: 0) }
         deltas = network.layers.map { ScratchBuffer(count: batchSize * $0.outputSize, repeating: 0) }
         weightGradients = network.layers.map { ScratchBuffer(count: $0.weight.count, repeating: 0) }
         biasGradients = network.layers.map { ScratchBuffer(count: $0.bias.count, repeating: 0) }
-        let shardCount = self.shards
-        rowRanges = (0..<shardCount).map { ($0 * batchSize / shardCount)..<(($0 + 1) * batchSize / shardCount) }
-        shardLosses = ScratchBuffer(count: shardCount, repeating: 0)
-        shardCorrectCounts = ScratchBuffer(count: shardCount, repeating: 0)
-        team = WorkerTeam(parts: shardCount)
+        let partCount = parts
+        rowRanges = (0..<partCount).map { ($0 * batchSize / partCount)..<(($0 + 1) * batchSize / partCount) }
+        shardLosses = ScratchBuffer(count: partCount, repeating: 0)
+        shardCorrectCounts = ScratchBuffer(count: partCount, repeating: 0)
+        team = WorkerTeam(parts: self.shards)
     }
 
     /// Two halves on machines with two cores or more and batches big enough to split; one otherwise.
@@ -79,20 +89,21 @@ public final class Trainer {
         ProcessInfo.processInfo.activeProcessorCount >= 2 && batchSize >= 64 ? 2 : 1
     }
 
-    /// Runs `body` once per shard, in parallel when there is more than one (and `inParallel` allows).
+    /// Runs `body` once per part: on one thread each when the trainer has a thread per part (and
+    /// `inParallel` allows), else one after the other on the caller's.
     ///
-    /// Each shard touches only its own part of the shared buffers (its rows of the batch going
+    /// Each part touches only its own piece of the shared buffers (its rows of the batch going
     /// forward and backward, its rows of a weight matrix and its gradient after), which is what
     /// makes handing `body` to several threads at once safe.
-    private func forEachShard(inParallel: Bool = true, _ body: (Int) -> Void) {
-        guard shards > 1 else { return body(0) }
-        guard inParallel else {
-            for shard in 0..<shards { body(shard) }
+    private func forEachPart(inParallel: Bool = true, _ body: (Int) -> Void) {
+        // Single-threaded products whatever the thread count, so every part is the same OpenBLAS call
+        // on one core or two; OpenBLAS's own threads would only compete with the parts' anyway. Left
+        // single-threaded after the step, so the next step does not pay to switch again.
+        BLASInfo.useSingleThread()
+        guard shards > 1, inParallel else {
+            for part in 0..<parts { body(part) }
             return
         }
-        // One single-threaded product per core: OpenBLAS's own threads would only compete with them.
-        // Left single-threaded after the step, so the next step does not pay to switch again.
-        BLASInfo.useSingleThread()
         team.run(body)
     }
 
@@ -164,7 +175,7 @@ public final class Trainer {
         let layerCount = network.layers.count
         let classes = network.outputSize
         let shardLoss = shardLosses.pointer, shardCorrect = shardCorrectCounts.pointer
-        forEachShard { shard in
+        forEachPart { shard in
             let rows = rowRanges[shard]
             let first = rows.lowerBound
             prepare(rows)
@@ -185,8 +196,8 @@ public final class Trainer {
                     inputGradient: index == 0 ? nil : deltas[index - 1].pointer + first * network.layers[index - 1].outputSize)
             }
         }
-        correct = (0..<shards).reduce(0) { $0 + shardCorrect[$1] }
-        return (0..<shards).reduce(0) { $0 + shardLoss[$1] * Double(rowRanges[$1].count) } / Double(batchSize)
+        correct = (0..<parts).reduce(0) { $0 + shardCorrect[$1] }
+        return (0..<parts).reduce(0) { $0 + shardLoss[$1] * Double(rowRanges[$1].count) } / Double(batchSize)
     }
 
     /// How many weights are regularized and updated at a time: few enough that their gradient is
@@ -204,14 +215,14 @@ public final class Trainer {
         // Sizes read one by one: a copy of the layer would keep its weights shared, and the mutable
         // access below would then copy all of them.
         let (inputSize, outputSize) = (network.layers[index].inputSize, network.layers[index].outputSize)
-        let (l2, shards, count) = (network.l2, shards, network.layers[index].weight.count)
+        let (l2, parts, count) = (network.l2, parts, network.layers[index].weight.count)
         let gradient = weightGradients[index].pointer
         let input = layerInput(index), delta = UnsafePointer(deltas[index].pointer)
         let batchSize = batchSize
         network.layers[index].weight.scalars.withUnsafeMutableBufferPointer { weight in
             let weight = weight.baseAddress!
-            forEachShard(inParallel: count >= Self.parallelGradientMinimum) { part in
-                let inputs = (part * inputSize / shards)..<((part + 1) * inputSize / shards)
+            forEachPart(inParallel: count >= Self.parallelGradientMinimum) { part in
+                let inputs = (part * inputSize / parts)..<((part + 1) * inputSize / parts)
                 guard !inputs.isEmpty else { return }
                 let elements = (inputs.lowerBound * outputSize)..<(inputs.upperBound * outputSize)
                 Dense.weightGradient(input: input, inputSize: inputSize, delta: delta, outputSize: outputSize,
