@@ -42,6 +42,8 @@ let package = Package(
             name: "NeuralNet",
             dependencies: ["COpenBLAS", "CKernels"]
         ),
+        // The files LabBook writes and reads: safetensors checkpoints and TensorBoard event files.
+        .target(name: "FileFormats", dependencies: ["NeuralNet"]),
         .target(
             name: "Datasets",
             dependencies: ["NeuralNet", "CKernels", "CZlib", .product(name: "Crypto", package: "swift-crypto")]
@@ -55,7 +57,7 @@ let package = Package(
         .target(
             name: "Notebook",
             dependencies: [
-                "NeuralNet", "Datasets", "CCmark", "CFileSystem",
+                "NeuralNet", "FileFormats", "Datasets", "CCmark", "CFileSystem",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -78,10 +80,11 @@ let package = Package(
         ),
 
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),
+        .testTarget(name: "FileFormatsTests", dependencies: ["FileFormats", "NeuralNet"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "NeuralNet"]),
         .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),
         .testTarget(name: "LabBookCLITests", dependencies: [
-            "labbook", "NeuralNet", .product(name: "Crypto", package: "swift-crypto"),
+            "labbook", "NeuralNet", "FileFormats", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Notebook", "NeuralNet"]),
     ],

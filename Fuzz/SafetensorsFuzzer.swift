@@ -1,5 +1,6 @@
 // libFuzzer entry point for LabBook's safetensors and checkpoint readers. Not part of the package:
-// Fuzz/run-safetensors-fuzzer.sh compiles it with the NeuralNet sources by `swiftc -sanitize=fuzzer,address`.
+// Fuzz/run-safetensors-fuzzer.sh compiles it with the FileFormats sources by `swiftc -sanitize=fuzzer,address`.
+import NeuralNet
 
 /// Decodes one input as a safetensors file and as a checkpoint. Errors are the expected outcome for
 /// almost every input; a crash, a sanitizer report or a leak is a bug. A decoded checkpoint must

@@ -11,6 +11,10 @@ public struct SGD: Optimizer {
     public struct Update: SlotUpdate {
         let learningRate: Float
 
+        public init(learningRate: Float) {
+            self.learningRate = learningRate
+        }
+
         public func apply(parameter: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>, range: Range<Int>) {
             for i in range { parameter[i] -= learningRate * gradient[i] }
         }

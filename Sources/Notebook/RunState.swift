@@ -1,4 +1,5 @@
 import Datasets
+import FileFormats
 import NeuralNet
 
 /// What the blocks executed so far have built: the one state every directive reads and extends.

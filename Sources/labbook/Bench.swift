@@ -10,7 +10,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmark the tutorial's network: ms/step, GFLOP/s against this machine's SGEMM, load time, peak RSS.")
 
-    @Option(help: "CIFAR-10 binary folder; without it the benchmark trains on random data of the same shape.")
+    @Option(help: "CIFAR-10 binary folder; without it, CIFAR-10 where notebooks find it (never downloaded), else random data of its shape.")
     var dataDir: String?
 
     @Option(help: "Training steps to time.")
@@ -44,14 +44,17 @@ struct Bench: ParsableCommand {
 
         let loadStart = Date()
         let data: Dataset
-        if let dataDir {
-            do { data = try CIFAR10Binary.load(directory: dataDir) } catch { throw fail("\(error)") }
+        // The same search notebooks make, so the README's command works wherever a notebook found the data.
+        let folder = dataDir ?? (try? DataLocator().find(.cifar10))
+        if let folder {
+            do { data = try CIFAR10Binary.load(directory: folder) } catch { throw fail("\(error)") }
         } else {
             data = Self.randomData()
         }
         let loadSeconds = Date().timeIntervalSince(loadStart)
         print(String(format: "data load: %.3f s (%@, %d training images)", loadSeconds,
-                     dataDir == nil ? "random data" : "CIFAR-10 binary", data.train.count))
+                     folder.map { "CIFAR-10 binary in \($0)" } ?? "random data: no CIFAR-10 found; run labbook fetch cifar10",
+                     data.train.count))
 
         let normalizer = Normalizer(.meanImage, fittedOn: data.train, channels: 3)
         let train = NormalizedExamples(data.train, normalizer: normalizer, classCount: 10)
@@ -96,7 +99,7 @@ struct Bench: ParsableCommand {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         print(String(format: "peak RSS: %.0f MB", Double(usage.ru_maxrss) / 1024))
-        if let dataDir { runTensorFlow(dataDir: dataDir, msPerStep: msPerStep) }
+        if let folder { runTensorFlow(dataDir: folder, msPerStep: msPerStep) }
     }
 
     /// Random bytes shaped like CIFAR-10, for machines without the dataset.

@@ -11,7 +11,10 @@ final class BenchCommandTests: XCTestCase {
     }
 
     func testBenchOnRandomDataReportsConsistentFigures() throws {
-        let result = try LabBookBinary.run(["bench", "--steps", "30", "--tf-reference", "/nonexistent"])
+        // A home with no datasets, so the benchmark finds no CIFAR-10 and trains on random data.
+        let home = try makeTemporaryFolder(self)
+        let result = try LabBookBinary.run(["bench", "--steps", "30", "--tf-reference", "/nonexistent"],
+                                           environment: ["HOME": home.path])
         XCTAssertEqual(result.status, 0, result.standardError)
         let lines = result.standardOutput.split(separator: "\n")
         func line(_ prefix: String) throws -> Substring {

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
-@testable import NeuralNet
+@testable import FileFormats
+import NeuralNet
 
 /// Property test of the safetensors reader against hostile input: valid seed files from
 /// `Tests/SafetensorsCorpus` get thousands of seeded random mutations (bit flips, truncations,

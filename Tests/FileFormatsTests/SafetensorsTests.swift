@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
-@testable import NeuralNet
+@testable import FileFormats
+import NeuralNet
 
 /// A safetensors file from its header text and `dataByteCount` zero data bytes, the header length
 /// written as given (so tests can write wrong ones).

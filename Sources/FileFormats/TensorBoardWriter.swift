@@ -1,4 +1,5 @@
 import Foundation
+import NeuralNet
 
 /// Writes scalars and histograms to a TensorBoard event file, so `tensorboard --logdir` shows a LabBook
 /// run's curves as it would show the tutorial's TensorFlow run.

@@ -1,4 +1,5 @@
 import Foundation
+import NeuralNet
 
 /// Reads and writes the safetensors format (huggingface/safetensors), which NumPy, PyTorch and JAX
 /// load without running code from the file, unlike pickle.

@@ -1,4 +1,5 @@
 import Foundation
+import NeuralNet
 
 /// Everything a training run needs to continue exactly where it stopped, stored as a safetensors file
 /// that NumPy and PyTorch load directly.

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
-@testable import NeuralNet
+@testable import FileFormats
+import NeuralNet
 
 /// A protocol buffer field as read back from the wire.
 enum ProtobufField: Equatable {
