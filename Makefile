@@ -1,8 +1,11 @@
-# LabBook: `make demo` renders the demo, `make test` runs every test.
+# LabBook: `make demo` renders the demo, `make test` runs every test,
+# `make install [PREFIX=/usr/local] [DESTDIR=]` installs the labbook binary.
 SWIFT ?= swift
 LABBOOK = .build/release/labbook
+PREFIX ?= /usr/local
+INSTALL ?= install
 
-.PHONY: setup build release test demo clean
+.PHONY: setup build release test demo install clean
 
 setup:
 	@scripts/install-system-packages
@@ -23,6 +26,11 @@ demo: setup
 	@scripts/install-system-packages dataset-fashion-mnist
 	$(SWIFT) build -c release
 	$(LABBOOK) run notebooks/fashion-mnist-fc.md -o runs/fashion-mnist-fc
+
+# The templates are compiled into the binary, so it is the only file to install.
+install: release
+	$(INSTALL) -d "$(DESTDIR)$(PREFIX)/bin"
+	$(INSTALL) -m 755 $(LABBOOK) "$(DESTDIR)$(PREFIX)/bin/labbook"
 
 clean:
 	rm -rf .build runs

@@ -48,12 +48,15 @@ let package = Package(
             name: "Datasets",
             dependencies: ["NeuralNet", "CKernels", "CZlib", .product(name: "Crypto", package: "swift-crypto")]
         ),
-        // The top-level templates/ folder, built into LabBook as resources.
+        // The top-level templates/ folder, compiled into LabBook as string literals by the EmbedTemplates
+        // plugin at every build, so the installed binary needs no resource bundle from the build tree.
         .target(
             name: "Templates",
             path: "templates",
-            resources: [.copy("notebook.md"), .copy("report.mustache")]
+            plugins: ["EmbedTemplates"]
         ),
+        .executableTarget(name: "TemplateEmbedder"),
+        .plugin(name: "EmbedTemplates", capability: .buildTool(), dependencies: ["TemplateEmbedder"]),
         .target(
             name: "Notebook",
             dependencies: [
@@ -87,6 +90,7 @@ let package = Package(
             "labbook", "NeuralNet", "FileFormats", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Notebook", "NeuralNet"]),
+        .testTarget(name: "TemplatesTests", dependencies: ["Templates"]),
     ],
     swiftLanguageModes: [.v6]
 )

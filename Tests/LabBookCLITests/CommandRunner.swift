@@ -25,10 +25,11 @@ enum LabBookBinary {
     static let dataVariables = ["LABBOOK_DATA", "LABBOOK_OFFLINE", "LABBOOK_DATA_MIRROR", "LABBOOK_DATA_MANIFEST"]
 
     /// - environment: variables set on top of this process's environment.
+    /// - executable: what to run instead of the built binary (a copy of it, or a wrapper around one).
     static func run(_ arguments: [String], in directory: URL? = nil,
-                    environment: [String: String] = [:]) throws -> CommandResult {
+                    environment: [String: String] = [:], executable: URL? = nil) throws -> CommandResult {
         let process = Process()
-        process.executableURL = url
+        process.executableURL = executable ?? url
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
         if !environment.isEmpty {

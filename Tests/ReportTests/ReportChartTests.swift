@@ -72,6 +72,9 @@ func assertChartBasics(_ svg: String, title: String, file: StaticString = #fileP
     XCTAssertEqual(parsed.root["role"], "img", file: file, line: line)
     XCTAssertEqual(parsed.root["width"], "100%", file: file, line: line)
     XCTAssertTrue(parsed.root["viewBox"]?.hasPrefix("0 0 720 ") ?? false, file: file, line: line)
+    // The chart takes its container's width and its height from the view box: nothing fixes either.
+    XCTAssertNil(parsed.root["height"], file: file, line: line)
+    XCTAssertNil(parsed.root["style"], "an inline style would override the page's sizing", file: file, line: line)
     XCTAssertEqual(parsed.firstChildOfRoot, "title", "the <title> must come first", file: file, line: line)
     let titleID = parsed.elements.first { $0.name == "title" }?.attributes["id"]
     XCTAssertNotNil(titleID, file: file, line: line)

@@ -43,9 +43,10 @@ public enum ChartPalette {
     public static let alert = "#D55E00"
 }
 
-/// Geometry and type sizes shared by all charts, in SVG user units (CSS pixels at full width).
+/// Geometry and type sizes shared by all charts, in SVG user units. A chart is scaled to the width of
+/// its container, so these are CSS pixels only when it is drawn 720 pixels wide.
 enum ChartMetrics {
-    /// The width of every chart: a ~720px page column.
+    /// The width of every chart's view box; its height follows from the content.
     static let width = 720.0
     static let titleSize = 15.0
     static let fontSize = 12.0
@@ -184,8 +185,10 @@ struct SVGCanvas {
         let id = "\(kind)-\(stableHash(kind + "\u{1}" + title + "\u{1}" + body))"
         let width = ChartMetrics.width
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart \(kind)\" id=\"\(id)\" "
+        // Full width of whatever holds the chart, height from the view box's aspect ratio: no inline
+        // style or pixel cap, so the page's CSS (or a custom template's) decides the size.
         svg += "viewBox=\"0 0 \(svgNumber(width)) \(svgNumber(height))\" width=\"100%\" "
-        svg += "style=\"max-width:\(svgNumber(width))px;height:auto\" role=\"img\" "
+        svg += "role=\"img\" "
         svg += "aria-labelledby=\"\(id)-title\(description == nil ? "" : " \(id)-desc")\" "
         svg += "font-family=\"\(ChartMetrics.fontFamily)\" font-size=\"\(svgNumber(ChartMetrics.fontSize))\" "
         svg += "fill=\"currentColor\">\n"
