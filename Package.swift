@@ -42,6 +42,8 @@ let package = Package(
             name: "NeuralNet",
             dependencies: ["COpenBLAS", "CKernels"]
         ),
+        // run.json's plain values: what the runner records and the report reads, nothing else.
+        .target(name: "RunRecords"),
         // The files LabBook writes and reads: safetensors checkpoints and TensorBoard event files.
         .target(name: "FileFormats", dependencies: ["NeuralNet"]),
         .target(
@@ -60,13 +62,13 @@ let package = Package(
         .target(
             name: "Notebook",
             dependencies: [
-                "NeuralNet", "FileFormats", "Datasets", "CCmark", "CFileSystem",
+                "NeuralNet", "FileFormats", "Datasets", "RunRecords", "CCmark", "CFileSystem",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .target(name: "Report", dependencies: [
-            "Notebook", "NeuralNet", "Datasets", "CZlib", "CCmark", "Templates",
+            "RunRecords", "Notebook", "CZlib", "CCmark", "Templates",
             .product(name: "Mustache", package: "swift-mustache"),
         ]),
         .executableTarget(

@@ -16,7 +16,7 @@ struct CacheReplay {
     private var lastModel: (key: String, state: BlockCache.ModelState, index: Int)?
     /// A cached {data} block after `lastModel`, which resets the batch order as executing it would.
     private var dataAfterModel = false
-    private var history: [TrainingRecord] = []
+    private var history: [TrainingPoint] = []
 
     init(seed: UInt64, enabled: Bool) {
         key = BlockCache.firstKey(seed: seed)

@@ -2,11 +2,7 @@ import FileFormats
 import Foundation
 import Datasets
 import NeuralNet
-
-/// The directive names a notebook may use.
-public enum DirectiveKind: String, CaseIterable, Sendable, Codable {
-    case data, network, train, evaluate, plot, checkpoint, restore
-}
+@_exported import RunRecords
 
 /// A validated directive with every value typed and defaulted.
 public enum Directive: Sendable, Equatable {
@@ -199,11 +195,6 @@ public struct TrainDirective: Sendable, Equatable {
     }
 }
 
-/// Which examples an evaluation or a chart reads.
-public enum Split: String, CaseIterable, Sendable, Codable {
-    case test, validation, train
-}
-
 /// `{evaluate}`: accuracy and loss of the current network on a split.
 public struct EvaluateDirective: Sendable, Equatable {
     public var split: Split
@@ -213,20 +204,6 @@ public struct EvaluateDirective: Sendable, Equatable {
         split = fields.choice("split") ?? .test
         splitLocation = fields.location(of: "split")
     }
-}
-
-/// The charts `{plot}` can draw.
-public enum ChartKind: String, CaseIterable, Sendable, Codable {
-    /// Recorded scalars (loss, accuracies) against the training step.
-    case curves
-    /// Distributions over time (percentile bands against step) of logits, weights or activations.
-    case histograms
-    /// The last evaluation's confusion matrix.
-    case confusion
-    /// The first layer's weights as one image tile per hidden unit.
-    case weights
-    /// Sample predictions, misclassified examples marked.
-    case samples
 }
 
 /// What a histogram chart shows the distribution of.

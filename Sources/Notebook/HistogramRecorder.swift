@@ -52,7 +52,7 @@ enum WeightTiles {
             let scale: Float = high > low ? 255 / (high - low) : 0
             return column.map { UInt8(((($0 - low) * scale)).rounded().clamped(to: 0...255)) }
         }
-        return ImageSamples(shape: shape, labels: Array(0..<units), images: tiles)
+        return ImageSamples(shape: ImageLayout(shape), labels: Array(0..<units), images: tiles)
     }
 }
 

@@ -165,7 +165,7 @@ public final class NotebookRunner {
         return .data(DataMetrics(
             dataset: directive.dataset.rawValue, trainExamples: dataset.train.count,
             validationExamples: dataset.validation?.count ?? 0, testExamples: dataset.test.count,
-            features: dataset.featureCount, imageShape: dataset.imageShape, classNames: dataset.classNames,
+            features: dataset.featureCount, imageShape: dataset.imageShape.map(ImageLayout.init), classNames: dataset.classNames,
             classCounts: dataset.train.classCounts(classCount: dataset.classCount),
             normalize: directive.normalize.rawValue, files: dataset.files,
             samples: Self.classSamples(dataset)))
@@ -189,7 +189,7 @@ public final class NotebookRunner {
             if indices.count == min(perClass * dataset.classCount, 30) { break }
         }
         indices.sort { dataset.train.labels[$0] < dataset.train.labels[$1] }
-        return ImageSamples(shape: shape, labels: indices.map { Int(dataset.train.labels[$0]) },
+        return ImageSamples(shape: ImageLayout(shape), labels: indices.map { Int(dataset.train.labels[$0]) },
                             images: indices.map { imageBytes(dataset.train, $0) })
     }
 
@@ -285,14 +285,14 @@ public final class NotebookRunner {
         if let problem = checkpointProblem ?? saveCheckpoint("model.safetensors", trainer: trainer, order: order) {
             throw fail(planned, problem)
         }
-        state.history += records
+        state.history += records.map(TrainingPoint.init)
         return .train(TrainMetrics(
             steps: directive.steps, globalStep: trainer.optimizer.step, finalLoss: records.last?.loss ?? 0,
             optimizer: directive.optimizer.rawValue, learningRate: Double(directive.learningRate),
             schedule: directive.schedule == .constant ? nil : directive.schedule.rawValue,
             batchSize: directive.batchSize, shards: trainer.shards,
             stepsPerSecond: Double(directive.steps) / max(seconds, 1e-9),
-            seconds: seconds, history: records, histograms: histograms.series))
+            seconds: seconds, history: records.map(TrainingPoint.init), histograms: histograms.series))
     }
 
     private func evaluate(_ directive: EvaluateDirective, _ planned: PlannedBlock) throws -> BlockMetrics {
@@ -418,7 +418,7 @@ public final class NotebookRunner {
             var labels = [Int32](repeating: 0, count: count)
             Array(0..<count).withUnsafeBufferPointer { examples.gather($0, features: &features, labels: &labels) }
             let predicted = Metrics.argmax(network(Tensor(shape: [count, examples.featureCount], scalars: features)))
-            metrics.images = ImageSamples(shape: shape, labels: labels.map(Int.init), predicted: predicted,
+            metrics.images = ImageSamples(shape: ImageLayout(shape), labels: labels.map(Int.init), predicted: predicted,
                                           images: (0..<count).map { Self.imageBytes(examples.examples, $0) })
         }
         return .plot(metrics)

@@ -96,3 +96,16 @@ struct ParameterSubstitution {
         return whole ?? .string(result + rest)
     }
 }
+
+extension ParameterValue {
+    /// A resolved parameter as run.json records it.
+    init(_ scalar: ScalarValue) {
+        switch scalar {
+        case .int(let v): self = .int(v)
+        case .float(let v): self = .float(v)
+        case .bool(let v): self = .bool(v)
+        case .string(let v): self = .string(v)
+        case .null: self = .string("")
+        }
+    }
+}

@@ -12,7 +12,7 @@ final class RunState {
     /// same batch size and optimizer settings continues them.
     var trainingSettings: TrainDirective?
     var batchOrder: EpochShuffledBatches?
-    var history: [TrainingRecord] = []
+    var history: [TrainingPoint] = []
 
     /// The global step: updates applied to the current network.
     var globalStep: Int { trainer?.optimizer.step ?? restored?.optimizer.step ?? 0 }

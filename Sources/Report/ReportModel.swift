@@ -1,6 +1,4 @@
-import Datasets
 import Foundation
-import NeuralNet
 import Notebook
 
 /// What the page template renders: plain values and ready-made SVG, nothing computed in the template.
@@ -134,7 +132,7 @@ struct ReportModelBuilder {
             charts.append(.init(svg: NetworkDiagram(
                 title: "Network", inputSize: inputs,
                 imageShape: shape.map { ($0.channels, $0.height, $0.width) },
-                layers: network.layers.map { LayerSpec(units: $0.outputs, activation: Activation(rawValue: $0.activation) ?? .none) }).svg()))
+                layers: network.layers.map { NetworkDiagram.LayerShape(units: $0.outputs, activation: $0.activation) }).svg()))
         case .train(let train):
             stats = [.init(label: "steps", value: Format.count(train.steps)),
                      .init(label: "global step", value: Format.count(train.globalStep)),
@@ -205,7 +203,7 @@ struct ReportModelBuilder {
     }
 
     /// A line chart per group of scalar series taken from the training history.
-    static func curves(_ history: [TrainingRecord], series names: [String], smoothing: Double, title: String,
+    static func curves(_ history: [TrainingPoint], series names: [String], smoothing: Double, title: String,
                        combined: Bool = false) -> [PageView.Chart] {
         func values(_ name: String) -> LineChart.Series? {
             let points: [(Int, Double)] = history.compactMap { record in
@@ -245,8 +243,8 @@ struct ReportModelBuilder {
         return blocks[start...]
     }
 
-    private func history(before index: Int) -> [TrainingRecord] {
-        currentNetworkBlocks(before: index).flatMap { block -> [TrainingRecord] in
+    private func history(before index: Int) -> [TrainingPoint] {
+        currentNetworkBlocks(before: index).flatMap { block -> [TrainingPoint] in
             if case .train(let train) = block.metrics { return train.history }
             return []
         }
@@ -266,7 +264,7 @@ struct ReportModelBuilder {
         }.first
     }
 
-    private func dataShape(before index: Int) -> ImageShape? { lastData(before: index)?.imageShape }
+    private func dataShape(before index: Int) -> ImageLayout? { lastData(before: index)?.imageShape }
     private func classNames(before index: Int) -> [String] { lastData(before: index)?.classNames ?? [] }
 
     static func images(_ samples: ImageSamples) -> [PixelImage] {

@@ -46,7 +46,7 @@ final class ImageGridReportChartTests: XCTestCase {
 
     func testWeightTilesAreOnePerUnitRescaledPerTile() throws {
         // 2 units over 1×2×2 inputs: unit 0 weights 0, 1, 2, 3; unit 1 weights -1, -1, 5, -1.
-        let weights = Tensor(rows: [[0, -1], [1, -1], [2, 5], [3, -1]])
+        let weights: [[Float]] = [[0, -1], [1, -1], [2, 5], [3, -1]]
         let grid = ImageGrid.weightTiles(title: "Weights", weights: weights, channels: 1, height: 2, width: 2)
         XCTAssertEqual(grid.tiles.count, 2)
         XCTAssertEqual(grid.tiles[0].image.planar, [0, 85, 170, 255])

@@ -1,5 +1,4 @@
 import Foundation
-import NeuralNet
 
 /// A horizontal bar chart with the value printed at the end of each bar: per-class accuracy,
 /// class counts and the like. Bars are `<rect class="bar series-N">`.
@@ -31,9 +30,13 @@ public struct BarChart: Sendable {
         self.colorIndex = colorIndex
     }
 
-    /// Each class's accuracy (recall) in `confusion`, as percentages.
-    public static func perClassAccuracy(title: String, classNames: [String], confusion: ConfusionMatrix) -> BarChart {
-        let accuracy = confusion.perClassAccuracy
+    /// Each class's accuracy (recall) in `confusion` (`confusion[actual][predicted]` counts), as
+    /// percentages; a class with no examples scores 0.
+    public static func perClassAccuracy(title: String, classNames: [String], confusion: [[Int]]) -> BarChart {
+        let accuracy = confusion.indices.map { actual -> Double in
+            let total = confusion[actual].reduce(0, +)
+            return total == 0 || actual >= confusion[actual].count ? 0 : Double(confusion[actual][actual]) / Double(total)
+        }
         let bars = accuracy.indices.map { Bar(label: $0 < classNames.count ? classNames[$0] : "class \($0)", value: accuracy[$0]) }
         return BarChart(title: title, bars: bars, valueLabel: "accuracy", percent: true)
     }

@@ -1,11 +1,14 @@
 import Foundation
-import NeuralNet
 
 /// TensorBoard's "distributions" view: for each step, nested shaded bands between symmetric
 /// percentiles (min–max, 7–93%, 16–84%, 31–69%) and the median as a line.
 ///
 /// Each band is a `<path class="band band-N">` (N = 0 outermost); the median is `<path class="median">`.
 public struct DistributionChart: Sendable {
+    /// TensorBoard's percentiles in basis points: min, ~-1.5σ, -1σ, -0.5σ, median, +0.5σ, +1σ, +1.5σ,
+    /// max, as run.json records them.
+    public static let tensorBoardBasisPoints = [0, 668, 1587, 3085, 5000, 6915, 8413, 9332, 10000]
+
     /// The percentiles of one step, in the order of the chart's `basisPoints`.
     public struct Step: Sendable, Equatable {
         public var step: Double
@@ -31,7 +34,7 @@ public struct DistributionChart: Sendable {
 
     public init(
         title: String, xLabel: String = "step", yLabel: String = "", steps: [Step],
-        basisPoints: [Int] = Percentiles.basisPoints, colorIndex: Int = 0, plotHeight: Double = 220
+        basisPoints: [Int] = DistributionChart.tensorBoardBasisPoints, colorIndex: Int = 0, plotHeight: Double = 220
     ) {
         self.title = title
         self.xLabel = xLabel

@@ -1,5 +1,4 @@
 import Foundation
-import NeuralNet
 
 /// A confusion matrix as a heatmap: rows are the actual class, columns the predicted class.
 ///
@@ -24,13 +23,6 @@ public struct Heatmap: Sendable {
         self.title = title
         self.classNames = classNames
         self.counts = counts
-    }
-
-    /// A heatmap of `confusion`; classes without a name are called by their index.
-    public init(title: String, classNames: [String], confusion: ConfusionMatrix) {
-        let classes = confusion.classes
-        self.init(title: title, classNames: classNames,
-                  counts: (0..<classes).map { actual in (0..<classes).map { confusion[actual, $0] } })
     }
 
     /// The chart as a standalone `<svg>` element.

@@ -1,5 +1,4 @@
 import Foundation
-import NeuralNet
 
 /// An image as the datasets keep it: 8-bit pixels, channel-major (planar: all of channel 0, then
 /// channel 1, ...), rows top to bottom. One channel is grayscale, three are red, green, blue.
@@ -120,32 +119,24 @@ public struct ImageGrid: Sendable {
     /// to 0...255 over its own minimum and maximum.
     ///
     /// - Parameters:
-    ///   - weights: `[inputSize, units]` (``Dense``'s layout), `inputSize == channels × height × width`
-    ///     in the datasets' channel-major pixel order.
+    ///   - weights: one row per input, one column per unit (a dense layer's layout), with
+    ///     `channels × height × width` rows in the datasets' channel-major pixel order.
     ///   - maxTiles: at most this many units, the first ones.
     public static func weightTiles(
-        title: String, weights: Tensor, channels: Int, height: Int, width: Int, maxTiles: Int = 64
+        title: String, weights: [[Float]], channels: Int, height: Int, width: Int, maxTiles: Int = 64
     ) -> ImageGrid {
-        precondition(weights.rank == 2 && weights.shape[0] == channels * height * width,
-                     "weights \(weights.shape) do not match \(channels)×\(height)×\(width) images")
-        let units = weights.shape[1]
+        precondition(weights.count == channels * height * width,
+                     "\(weights.count) weight rows do not match \(channels)×\(height)×\(width) images")
+        let units = weights.first?.count ?? 0
         let shown = Swift.min(units, Swift.max(0, maxTiles))
         let tiles = (0..<shown).map { unit -> Tile in
-            let column = (0..<weights.shape[0]).map { weights.scalars[$0 * units + unit] }
+            let column = weights.map { $0[unit] }
             return Tile(image: PixelImage(channels: channels, height: height, width: width, planar: column),
                         caption: ["unit \(unit)"])
         }
         let note = "each tile scaled from its own minimum (black) to maximum (white)"
             + (shown < units ? "; first \(shown) of \(units) units" : "")
         return ImageGrid(title: title, tiles: tiles, note: note)
-    }
-
-    /// The first layer of `layer` as weight tiles (see ``weightTiles(title:weights:channels:height:width:maxTiles:)``).
-    public static func weightTiles(
-        title: String, layer: Dense, channels: Int, height: Int, width: Int, maxTiles: Int = 64
-    ) -> ImageGrid {
-        weightTiles(title: title, weights: layer.weight, channels: channels, height: height, width: width,
-                    maxTiles: maxTiles)
     }
 
     /// The chart as a standalone `<svg>` element.

@@ -1,5 +1,4 @@
 import Foundation
-import NeuralNet
 
 /// A diagram of a feed-forward network: the input box, then one box per dense layer (units and
 /// activation), arrows between them, and each layer's parameter count under its box.
@@ -39,7 +38,7 @@ public struct NetworkDiagram: Sendable {
     /// - Parameter imageShape: (channels, height, width) of image input, shown as "32×32×3 image";
     ///   nil shows "`inputSize` inputs".
     public init(title: String, inputSize: Int, imageShape: (channels: Int, height: Int, width: Int)? = nil,
-                layers specs: [LayerSpec]) {
+                layers specs: [LayerShape]) {
         var fanIn = inputSize
         var layers: [Layer] = []
         for (index, spec) in specs.enumerated() {
@@ -53,16 +52,21 @@ public struct NetworkDiagram: Sendable {
         self.init(title: title, input: NetworkDiagram.describeInput(inputSize, imageShape), layers: layers)
     }
 
-    /// The diagram of a built network.
-    public init(title: String, network: Network, imageShape: (channels: Int, height: Int, width: Int)? = nil) {
-        self.init(title: title, inputSize: network.inputSize, imageShape: imageShape,
-                  layers: network.layers.map { LayerSpec(units: $0.outputSize, activation: $0.activation) })
+    /// A dense layer as the diagram needs it: its units and its activation's name (`none` for none).
+    public struct LayerShape: Sendable, Equatable {
+        public var units: Int
+        public var activation: String
+
+        public init(units: Int, activation: String) {
+            self.units = units
+            self.activation = activation
+        }
     }
 
-    static func describe(_ activation: Activation, isLast: Bool) -> String {
+    static func describe(_ activation: String, isLast: Bool) -> String {
         switch activation {
-        case .none: isLast ? "logits → softmax" : "linear"
-        default: activation.rawValue
+        case "none": isLast ? "logits → softmax" : "linear"
+        default: activation
         }
     }
 

@@ -2,7 +2,7 @@ import Foundation
 
 /// Reads and writes `run.json`: snake_case keys, sorted, indented, so runs diff well.
 public enum RunRecordFile {
-    static func encoder() -> JSONEncoder {
+    public static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.keyEncodingStrategy = .convertToSnakeCase

@@ -1,10 +1,8 @@
-import Datasets
-import FileFormats
 import Foundation
-import NeuralNet
 
 /// Everything a run recorded, written as the run folder's `run.json`: the report is rendered from
-/// this alone, so it can be re-rendered (and tested) without training anything.
+/// this alone, so it can be re-rendered (and tested) without training anything. Plain values only:
+/// this module knows nothing of networks or datasets, so the report can not reach past the record.
 public struct RunRecord: Codable, Sendable, Equatable {
     public var notebook: String
     public var title: String
@@ -49,6 +47,11 @@ public struct RunRecord: Codable, Sendable, Equatable {
                 .map { $0.trimmingCharacters(in: .whitespaces) } ?? "unknown"
             return MachineRecord(hostname: ProcessInfo.processInfo.hostName, cpu: model)
         }
+
+        public init(hostname: String, cpu: String) {
+            self.hostname = hostname
+            self.cpu = cpu
+        }
     }
 
     public struct BLASRecord: Codable, Sendable, Equatable {
@@ -56,6 +59,39 @@ public struct RunRecord: Codable, Sendable, Equatable {
         public var threads: Int
         /// The library and how it was built (OpenBLAS's own description).
         public var library: String?
+
+        public init(core: String, threads: Int, library: String? = nil) {
+            self.core = core
+            self.threads = threads
+            self.library = library
+        }
+    }
+
+    public init(notebook: String, title: String, description: String? = nil, seed: UInt64,
+                params: [String: ParameterValue], started: String, seconds: Double, status: BlockStatus,
+                labbookVersion: String, blas: BLASRecord, blocks: [BlockRecord], error: String? = nil,
+                rawHtml: Bool? = nil, notebookSha256: String? = nil, dataFiles: [FileHash]? = nil,
+                checkpoints: [FileHash]? = nil, files: [FileHash]? = nil, notebookDirectory: String? = nil,
+                machine: MachineRecord? = nil) {
+        self.notebook = notebook
+        self.title = title
+        self.description = description
+        self.seed = seed
+        self.params = params
+        self.started = started
+        self.seconds = seconds
+        self.status = status
+        self.labbookVersion = labbookVersion
+        self.blas = blas
+        self.blocks = blocks
+        self.error = error
+        self.rawHtml = rawHtml
+        self.notebookSha256 = notebookSha256
+        self.dataFiles = dataFiles
+        self.checkpoints = checkpoints
+        self.files = files
+        self.notebookDirectory = notebookDirectory
+        self.machine = machine
     }
 }
 
@@ -73,16 +109,6 @@ public struct FileHash: Codable, Sendable, Equatable {
 /// A parameter value as JSON writes it: a number, boolean or string.
 public enum ParameterValue: Codable, Sendable, Equatable {
     case int(Int), float(Double), bool(Bool), string(String)
-
-    init(_ scalar: ScalarValue) {
-        switch scalar {
-        case .int(let v): self = .int(v)
-        case .float(let v): self = .float(v)
-        case .bool(let v): self = .bool(v)
-        case .string(let v): self = .string(v)
-        case .null: self = .string("")
-        }
-    }
 
     /// The value as the report and `-p` write it.
     public var text: String {
@@ -193,7 +219,7 @@ public struct DataMetrics: Codable, Sendable, Equatable {
     public var validationExamples: Int
     public var testExamples: Int
     public var features: Int
-    public var imageShape: ImageShape?
+    public var imageShape: ImageLayout?
     public var classNames: [String]
     /// Training examples per class.
     public var classCounts: [Int]
@@ -201,18 +227,34 @@ public struct DataMetrics: Codable, Sendable, Equatable {
     public var files: [String]
     /// A few training images (two per class where there are few classes), for the report.
     public var samples: ImageSamples?
+
+    public init(dataset: String, trainExamples: Int, validationExamples: Int, testExamples: Int, features: Int,
+                imageShape: ImageLayout? = nil, classNames: [String], classCounts: [Int], normalize: String,
+                files: [String], samples: ImageSamples? = nil) {
+        self.dataset = dataset
+        self.trainExamples = trainExamples
+        self.validationExamples = validationExamples
+        self.testExamples = testExamples
+        self.features = features
+        self.imageShape = imageShape
+        self.classNames = classNames
+        self.classCounts = classCounts
+        self.normalize = normalize
+        self.files = files
+        self.samples = samples
+    }
 }
 
 /// Raw images (bytes, channel-major) with labels, base64 in run.json.
 public struct ImageSamples: Codable, Sendable, Equatable {
-    public var shape: ImageShape
+    public var shape: ImageLayout
     public var labels: [Int]
     /// Predicted classes, for sample predictions.
     public var predicted: [Int]?
     /// Each image's `shape.featureCount` bytes, base64-encoded.
     public var pixels: [String]
 
-    public init(shape: ImageShape, labels: [Int], predicted: [Int]? = nil, images: [[UInt8]]) {
+    public init(shape: ImageLayout, labels: [Int], predicted: [Int]? = nil, images: [[UInt8]]) {
         self.shape = shape
         self.labels = labels
         self.predicted = predicted
@@ -230,8 +272,15 @@ public struct HistogramSeries: Codable, Sendable, Equatable {
     /// `logits`, `Layer1/weights`, `Layer1/activations`, ...
     public var name: String
     public var steps: [Int]
-    /// At each step, the values at `Percentiles.basisPoints`.
+    /// At each step, the values at TensorBoard's percentiles (basis points 0, 668, 1587, 3085, 5000,
+    /// 6915, 8413, 9332, 10000).
     public var percentiles: [[Float]]
+
+    public init(name: String, steps: [Int], percentiles: [[Float]]) {
+        self.name = name
+        self.steps = steps
+        self.percentiles = percentiles
+    }
 }
 
 public struct NetworkMetrics: Codable, Sendable, Equatable {
@@ -241,6 +290,14 @@ public struct NetworkMetrics: Codable, Sendable, Equatable {
         public var outputs: Int
         public var activation: String
         public var parameters: Int
+
+        public init(name: String, inputs: Int, outputs: Int, activation: String, parameters: Int) {
+            self.name = name
+            self.inputs = inputs
+            self.outputs = outputs
+            self.activation = activation
+            self.parameters = parameters
+        }
     }
 
     /// The network's name in the report and its TensorBoard folder (`logs/<name>/`).
@@ -249,6 +306,14 @@ public struct NetworkMetrics: Codable, Sendable, Equatable {
     public var parameters: Int
     public var initializer: String
     public var l2: Double
+
+    public init(name: String? = nil, layers: [Layer], parameters: Int, initializer: String, l2: Double) {
+        self.name = name
+        self.layers = layers
+        self.parameters = parameters
+        self.initializer = initializer
+        self.l2 = l2
+    }
 }
 
 public struct TrainMetrics: Codable, Sendable, Equatable {
@@ -266,8 +331,25 @@ public struct TrainMetrics: Codable, Sendable, Equatable {
     public var shards: Int
     public var stepsPerSecond: Double
     public var seconds: Double
-    public var history: [TrainingRecord]
+    public var history: [TrainingPoint]
     public var histograms: [HistogramSeries]
+
+    public init(steps: Int, globalStep: Int, finalLoss: Double, optimizer: String, learningRate: Double,
+                schedule: String? = nil, batchSize: Int, shards: Int, stepsPerSecond: Double, seconds: Double,
+                history: [TrainingPoint], histograms: [HistogramSeries]) {
+        self.steps = steps
+        self.globalStep = globalStep
+        self.finalLoss = finalLoss
+        self.optimizer = optimizer
+        self.learningRate = learningRate
+        self.schedule = schedule
+        self.batchSize = batchSize
+        self.shards = shards
+        self.stepsPerSecond = stepsPerSecond
+        self.seconds = seconds
+        self.history = history
+        self.histograms = histograms
+    }
 }
 
 public struct EvaluateMetrics: Codable, Sendable, Equatable {
@@ -279,6 +361,17 @@ public struct EvaluateMetrics: Codable, Sendable, Equatable {
     public var perClassAccuracy: [Double]
     /// `confusion[actual][predicted]`.
     public var confusion: [[Int]]
+
+    public init(split: Split, accuracy: Double, loss: Double, examples: Int, classNames: [String],
+                perClassAccuracy: [Double], confusion: [[Int]]) {
+        self.split = split
+        self.accuracy = accuracy
+        self.loss = loss
+        self.examples = examples
+        self.classNames = classNames
+        self.perClassAccuracy = perClassAccuracy
+        self.confusion = confusion
+    }
 }
 
 public struct PlotMetrics: Codable, Sendable, Equatable {
@@ -289,6 +382,14 @@ public struct PlotMetrics: Codable, Sendable, Equatable {
     public var smoothing: Double
     /// Weight tiles (rescaled to bytes, one per unit) or sample predictions.
     public var images: ImageSamples?
+
+    public init(chart: ChartKind, title: String, series: [String], smoothing: Double, images: ImageSamples? = nil) {
+        self.chart = chart
+        self.title = title
+        self.series = series
+        self.smoothing = smoothing
+        self.images = images
+    }
 }
 
 public struct CheckpointMetrics: Codable, Sendable, Equatable {
@@ -296,4 +397,10 @@ public struct CheckpointMetrics: Codable, Sendable, Equatable {
     public var file: String
     public var step: Int
     public var sha256: String
+
+    public init(file: String, step: Int, sha256: String) {
+        self.file = file
+        self.step = step
+        self.sha256 = sha256
+    }
 }
