@@ -42,6 +42,8 @@ let package = Package(
             name: "NeuralNet",
             dependencies: ["COpenBLAS", "CKernels"]
         ),
+        // The one Swift wrapper around cmark, for the notebook parser and the report's prose.
+        .target(name: "CommonMark", dependencies: ["CCmark"]),
         // run.json's plain values: what the runner records and the report reads, nothing else.
         .target(name: "RunRecords"),
         // The files LabBook writes and reads: safetensors checkpoints and TensorBoard event files.
@@ -68,7 +70,7 @@ let package = Package(
             ]
         ),
         .target(name: "Report", dependencies: [
-            "RunRecords", "Notebook", "CZlib", "CCmark", "Templates",
+            "RunRecords", "CommonMark", "CZlib", "Templates",
             .product(name: "Mustache", package: "swift-mustache"),
         ]),
         .executableTarget(

@@ -34,6 +34,9 @@ struct CacheReplay {
             apply(entry, planned: planned, index: index, runner: runner)
             var record = entry.record
             record.status = .cached
+            // Where the block stands now: prose edited above it moves it without changing its key.
+            record.line = planned.line
+            record.lastLine = planned.block.lastLine
             return record
         }
         replaying = false

@@ -53,7 +53,8 @@ public final class NotebookRunner {
         var networks = 0
         for (index, planned) in plan.blocks.enumerated() {
             if failure != nil {
-                blocks.append(BlockRecord(directive: planned.directive.kind, line: planned.line, status: .skipped))
+                blocks.append(BlockRecord(directive: planned.directive.kind, line: planned.line, lastLine: planned.block.lastLine,
+                                          status: .skipped))
                 continue
             }
             let blockStart = Date()
@@ -80,7 +81,8 @@ public final class NotebookRunner {
                     throw fail(planned, "cannot write the TensorBoard event file: \(problem)")
                 }
                 let events = artifacts.endBlockEvents()
-                let record = BlockRecord(directive: planned.directive.kind, line: planned.line, status: .ok,
+                let record = BlockRecord(directive: planned.directive.kind, line: planned.line,
+                                         lastLine: planned.block.lastLine, status: .ok,
                                          seconds: Date().timeIntervalSince(blockStart), metrics: metrics)
                 blocks.append(record)
                 replay.store(record, planned: planned, outputs: Array(artifacts.writeLog[outputsBefore...]),
@@ -90,7 +92,8 @@ public final class NotebookRunner {
                     ?? RuntimeError(location: SourceLocation(file: plan.source.path, line: planned.line),
                                     message: PlainErrorText.of(error))
                 failure = runtime
-                blocks.append(BlockRecord(directive: planned.directive.kind, line: planned.line, status: .failed,
+                blocks.append(BlockRecord(directive: planned.directive.kind, line: planned.line,
+                                          lastLine: planned.block.lastLine, status: .failed,
                                           seconds: Date().timeIntervalSince(blockStart), error: runtime.message))
             }
         }

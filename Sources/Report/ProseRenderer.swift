@@ -1,4 +1,4 @@
-import CCmark
+import CommonMark
 import Foundation
 
 /// A heading of the notebook's prose, for the table of contents.
@@ -29,59 +29,24 @@ struct ProseRenderer {
     }
 
     mutating func render(_ markdown: String) -> String {
-        let bytes = Array(markdown.utf8)
-        let options = allowHTML ? CMARK_OPT_UNSAFE : CMARK_OPT_DEFAULT
-        guard let document = cmark_parse_document(bytes, bytes.count, options) else { return "" }
-        defer { cmark_node_free(document) }
-
+        guard let document = MarkdownDocument(markdown, options: allowHTML ? .unsafe : []) else { return "" }
         var ids: [String] = []
-        var repeatedTitle: OpaquePointer?
-        if let iterator = cmark_iter_new(document) {
-            defer { cmark_iter_free(iterator) }
-            while cmark_iter_next(iterator) != CMARK_EVENT_DONE {
-                guard cmark_iter_get_event_type(iterator) == CMARK_EVENT_ENTER,
-                      let current = cmark_iter_get_node(iterator),
-                      cmark_node_get_type(current) == CMARK_NODE_HEADING else { continue }
-                let text = Self.plainText(current)
-                let level = Int(cmark_node_get_heading_level(current))
-                defer { atFirstHeading = false }
-                if atFirstHeading, level == 1, let title, text.trimmingCharacters(in: .whitespaces) == title {
-                    repeatedTitle = current
-                    continue
-                }
-                let id = uniqueID(for: text)
-                ids.append(id)
-                headings.append(Heading(level: level, text: text, id: id))
+        var repeatedTitle: MarkdownNode?
+        document.forEachNode { node in
+            guard node.kind == .heading else { return }
+            let text = node.plainText
+            defer { atFirstHeading = false }
+            if atFirstHeading, node.headingLevel == 1, let title, text.trimmingCharacters(in: .whitespaces) == title {
+                repeatedTitle = node
+                return
             }
+            let id = uniqueID(for: text)
+            ids.append(id)
+            headings.append(Heading(level: node.headingLevel, text: text, id: id))
         }
-        // Unlinked only after the walk: cmark's iterator must not see its tree change under it.
-        if let repeatedTitle {
-            cmark_node_unlink(repeatedTitle)
-            cmark_node_free(repeatedTitle)
-        }
-        guard let rendered = cmark_render_html(document, options) else { return "" }
-        defer { free(rendered) }
-        return Self.addHeadingIDs(String(cString: rendered), ids: ids)
-    }
-
-    /// The text of a node's inline children, without markup.
-    static func plainText(_ node: OpaquePointer) -> String {
-        guard let iterator = cmark_iter_new(node) else { return "" }
-        defer { cmark_iter_free(iterator) }
-        var text = ""
-        while cmark_iter_next(iterator) != CMARK_EVENT_DONE {
-            guard cmark_iter_get_event_type(iterator) == CMARK_EVENT_ENTER,
-                  let current = cmark_iter_get_node(iterator) else { continue }
-            switch cmark_node_get_type(current) {
-            case CMARK_NODE_TEXT, CMARK_NODE_CODE:
-                if let literal = cmark_node_get_literal(current) { text += String(cString: literal) }
-            case CMARK_NODE_SOFTBREAK, CMARK_NODE_LINEBREAK:
-                text += " "
-            default:
-                break
-            }
-        }
-        return text
+        // Removed only after the walk: cmark's iterator must not see its tree change under it.
+        if let repeatedTitle { document.remove(repeatedTitle) }
+        return Self.addHeadingIDs(document.html(), ids: ids)
     }
 
     mutating func uniqueID(for text: String) -> String {

@@ -1,5 +1,5 @@
 import Foundation
-import Notebook
+import RunRecords
 
 /// What the page template renders: plain values and ready-made SVG, nothing computed in the template.
 /// Every text field is escaped by the template (`{{...}}`); only `html` and `svg` fields, made by
@@ -52,27 +52,25 @@ struct Footer {
 /// Builds the page from a run's record and the notebook it executed.
 struct ReportModelBuilder {
     let record: RunRecord
-    let notebook: NotebookSource
+    let notebookText: String
     let runFiles: [String]
     var prose: ProseRenderer
 
-    init(record: RunRecord, notebook: NotebookSource, allowHTML: Bool, runFiles: [String]) {
+    init(record: RunRecord, notebookText: String, allowHTML: Bool, runFiles: [String]) {
         self.record = record
-        self.notebook = notebook
+        self.notebookText = notebookText
         self.runFiles = runFiles
         prose = ProseRenderer(allowHTML: allowHTML, title: record.title)
     }
 
     mutating func page() -> PageView {
-        let blocksByLine = Dictionary(record.blocks.enumerated().map { ($1.line, $0) }, uniquingKeysWith: { a, _ in a })
         var cells: [PageView.Cell] = []
-        for cell in notebook.cells {
+        for cell in NotebookLayout.cells(text: notebookText, record: record) {
             switch cell {
-            case .prose(let text):
-                cells.append(PageView.Cell(html: prose.render(substituteParameters(text.markdown)), block: nil))
-            case .directive(let block):
-                let index = blocksByLine[block.location.line]
-                cells.append(PageView.Cell(html: nil, block: blockView(block, index: index)))
+            case .prose(let markdown):
+                cells.append(PageView.Cell(html: prose.render(substituteParameters(markdown)), block: nil))
+            case .block(let index, let source):
+                cells.append(PageView.Cell(html: nil, block: blockView(index: index, source: source)))
             }
         }
         return PageView(
@@ -93,12 +91,7 @@ struct ReportModelBuilder {
 
     // MARK: - Blocks
 
-    private func blockView(_ block: DirectiveBlock, index: Int?) -> BlockView {
-        guard let index else {
-            return BlockView(directive: block.name, label: "{\(block.name)}", line: block.location.line, status: "not-run",
-                             seconds: "", source: block.source, error: nil, stats: [], table: nil, charts: [],
-                             note: "This block was not part of the recorded run.")
-        }
+    private func blockView(index: Int, source: String) -> BlockView {
         let recorded = record.blocks[index]
         var stats: [PageView.Stat] = []
         var table: PageView.Table?
@@ -165,9 +158,10 @@ struct ReportModelBuilder {
         case nil:
             if recorded.status == .skipped { note = "Skipped: an earlier block failed." }
         }
-        return BlockView(directive: block.name, label: "{\(block.name)}", line: block.location.line,
+        let name = recorded.directive.rawValue
+        return BlockView(directive: name, label: "{\(name)}", line: recorded.line,
                          status: recorded.status.rawValue,
-                         seconds: Format.seconds(recorded.seconds), source: block.source, error: recorded.error,
+                         seconds: Format.seconds(recorded.seconds), source: source, error: recorded.error,
                          stats: stats, table: table, charts: charts, note: note)
     }
 

@@ -1,6 +1,6 @@
 import Foundation
 import Mustache
-import Notebook
+import RunRecords
 import Templates
 
 /// A report that could not be rendered.
@@ -10,7 +10,8 @@ public struct ReportError: Error, CustomStringConvertible {
 
 /// Renders a run's `report.html`: one self-contained page (inline CSS and SVG, images as data URIs)
 /// from a Mustache template, built from the run's record and the notebook it executed alone, so a
-/// report can be re-rendered without training anything.
+/// report can be re-rendered without training anything. The record says where each block stands
+/// in the notebook, so the report needs no notebook parser.
 public enum ReportRenderer {
     /// The page for `record`, run from `notebookText` (the notebook as executed).
     ///
@@ -18,13 +19,8 @@ public enum ReportRenderer {
     /// - runFiles: the run folder's other files, linked from the footer.
     public static func render(record: RunRecord, notebookText: String, template: String? = nil,
                               runFiles: [String] = []) throws -> String {
-        let bytes = Array(notebookText.utf8)
-        let (parsed, _) = MarkdownParser.parse(bytes, path: record.notebook)
-        guard let notebook = parsed else {
-            throw ReportError(description: "\(record.notebook): the notebook copy can not be read")
-        }
-        var builder = ReportModelBuilder(record: record, notebook: notebook, allowHTML: record.rawHtml ?? false,
-                                         runFiles: runFiles)
+        var builder = ReportModelBuilder(record: record, notebookText: notebookText,
+                                         allowHTML: record.rawHtml ?? false, runFiles: runFiles)
         let page = builder.page()
         guard let source = template ?? Templates.text(named: "report.mustache") else {
             throw ReportError(description: "the report template is missing from this installation")

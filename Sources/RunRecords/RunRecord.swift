@@ -146,28 +146,32 @@ public enum BlockStatus: String, Codable, Sendable {
 /// One directive's outcome.
 public struct BlockRecord: Codable, Sendable, Equatable {
     public var directive: DirectiveKind
+    /// The notebook line of the block's opening fence, and of its closing fence.
     public var line: Int
+    public var lastLine: Int?
     public var status: BlockStatus
     public var seconds: Double
     public var metrics: BlockMetrics?
     public var error: String?
 
-    public init(directive: DirectiveKind, line: Int, status: BlockStatus, seconds: Double = 0,
+    public init(directive: DirectiveKind, line: Int, lastLine: Int? = nil, status: BlockStatus, seconds: Double = 0,
                 metrics: BlockMetrics? = nil, error: String? = nil) {
         self.directive = directive
         self.line = line
+        self.lastLine = lastLine
         self.status = status
         self.seconds = seconds
         self.metrics = metrics
         self.error = error
     }
 
-    enum CodingKeys: String, CodingKey { case directive, line, status, seconds, metrics, error }
+    enum CodingKeys: String, CodingKey { case directive, line, lastLine, status, seconds, metrics, error }
 
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         directive = try container.decode(DirectiveKind.self, forKey: .directive)
         line = try container.decode(Int.self, forKey: .line)
+        lastLine = try container.decodeIfPresent(Int.self, forKey: .lastLine)
         status = try container.decode(BlockStatus.self, forKey: .status)
         seconds = try container.decode(Double.self, forKey: .seconds)
         error = try container.decodeIfPresent(String.self, forKey: .error)
@@ -189,6 +193,7 @@ public struct BlockRecord: Codable, Sendable, Equatable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(directive, forKey: .directive)
         try container.encode(line, forKey: .line)
+        try container.encodeIfPresent(lastLine, forKey: .lastLine)
         try container.encode(status, forKey: .status)
         try container.encode(seconds, forKey: .seconds)
         try container.encodeIfPresent(error, forKey: .error)

@@ -209,4 +209,28 @@ final class CacheTrustTests: XCTestCase {
             XCTAssertEqual(verified.status, 0, "edit \(number): " + verified.standardOutput + verified.standardError)
         }
     }
+
+    /// Prose added above the blocks moves them without changing their keys: the blocks come from the
+    /// cache, recorded at the lines where they stand now, and the report shows each where it is.
+    func testProseThatMovesBlocksKeepsThemCachedAtTheirNewLines() throws {
+        let folder = try makeTemporaryFolder(self)
+        let notebook = RunFolderFixtures.spiralNotebook()
+        try Data(notebook.utf8).write(to: folder.appendingPathComponent("nb.md"))
+        XCTAssertEqual(try LabBookBinary.run(["run", "nb.md", "-o", "out", "--quiet"], in: folder).status, 0)
+        let moved = notebook.replacingOccurrences(of: "Prose.", with: "Prose.\n\nTwo more\nlines of *prose*.")
+        try Data(moved.utf8).write(to: folder.appendingPathComponent("nb.md"))
+        XCTAssertEqual(try LabBookBinary.run(["run", "nb.md", "-o", "out", "--quiet"], in: folder).status, 0)
+        XCTAssertEqual(try LabBookBinary.run(["run", "nb.md", "-o", "fresh", "--quiet", "--no-cache"], in: folder).status, 0)
+        let out = folder.appendingPathComponent("out")
+        XCTAssertEqual(try Fixtures.statuses(out), ["cached", "cached", "cached"])
+        func lines(_ url: URL) throws -> [[Int]] {
+            try (Fixtures.record(url)["blocks"] as? [[String: Any]] ?? []).map {
+                [$0["line"] as? Int ?? 0, $0["last_line"] as? Int ?? 0]
+            }
+        }
+        XCTAssertEqual(try lines(out), try lines(folder.appendingPathComponent("fresh")))
+        let report = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
+        XCTAssert(report.contains("<em>prose</em>"), "the new prose is rendered")
+        XCTAssertEqual(report.components(separatedBy: "dataset: spiral").count - 1, 1, "the data block's source, once")
+    }
 }
