@@ -64,7 +64,7 @@ let package = Package(
         .target(
             name: "Notebook",
             dependencies: [
-                "NeuralNet", "FileFormats", "Datasets", "RunRecords", "CCmark", "CFileSystem",
+                "NeuralNet", "FileFormats", "Datasets", "RunRecords", "CommonMark", "CFileSystem",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]

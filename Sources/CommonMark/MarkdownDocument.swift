@@ -23,9 +23,11 @@ public final class MarkdownDocument {
 
     /// Parses UTF-8 Markdown; nil only if cmark can not allocate its tree.
     public init?(_ bytes: some Collection<UInt8>, options: Options = []) {
-        let parsed = Array(bytes).withUnsafeBufferPointer { buffer in
+        func parse(_ buffer: UnsafeBufferPointer<UInt8>) -> OpaquePointer? {
             buffer.withMemoryRebound(to: CChar.self) { cmark_parse_document($0.baseAddress, $0.count, options.rawValue) }
         }
+        // Parsed in place when the bytes are contiguous (an array or a slice of one): no copy.
+        let parsed = bytes.withContiguousStorageIfAvailable(parse) ?? Array(bytes).withUnsafeBufferPointer(parse)
         guard let parsed else { return nil }
         root = parsed
         self.options = options

@@ -53,8 +53,8 @@ public struct PlannedBlock: Sendable, Equatable {
 
 extension NotebookPlan {
     /// Parses and validates notebook `bytes`, applying `overrides` (`NAME=VALUE`) to its parameters.
-    /// Every problem found is thrown together as `Diagnostics`; a bad override as
-    /// `ParameterOverrideError`.
+    /// Every problem found is thrown together as `Diagnostics`; a bad override, or a value from one
+    /// that the notebook's checks refuse, as `ParameterOverrideError`.
     public static func make(bytes: [UInt8], path: String, overrides: [String] = [],
                             memoryLimit: UInt64 = ProcessInfo.processInfo.physicalMemory) throws -> NotebookPlan {
         let (parsed, parseDiagnostics) = MarkdownParser.parse(bytes, path: path)
@@ -63,17 +63,16 @@ extension NotebookPlan {
 
         var frontMatterNode: YAMLNode?
         if let yaml = source.frontMatter {
-            do { frontMatterNode = try YAMLReader.read(yaml, path: path) } catch { diagnostics.append(error) }
+            do { frontMatterNode = try YAMLReader.read(yaml, path: path).root } catch { diagnostics.append(error) }
         }
         let frontMatter = FrontMatter(frontMatterNode, diagnostics: &diagnostics)
         var parameters = frontMatter.parameters
         if diagnostics.isEmpty {
             try ParameterOverrides.apply(overrides, to: &parameters)
         }
-        let substitution = ParameterSubstitution(
-            parameters: Dictionary(parameters.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first }))
 
-        var cells: [PlannedCell] = []
+        // Each block's YAML is read once; parameters are substituted into what was read.
+        var cells: [ReadCell] = []
         for cell in source.cells {
             switch cell {
             case .prose(let prose):
@@ -85,30 +84,81 @@ extension NotebookPlan {
                             .map { "{\($0)}" }))
                     continue
                 }
-                var body: YAMLNode?
-                var substitutionProblems: [Diagnostic] = []
                 do {
-                    body = try YAMLReader.read(block.body, path: path)
+                    cells.append(.block(block, kind, try YAMLReader.read(block.body, path: path)))
                 } catch {
                     diagnostics.append(error)
-                    continue
                 }
-                body = body.map { substitution.apply($0, diagnostics: &substitutionProblems) }
+            }
+        }
+        let checkDependencies = diagnostics.isEmpty
+        let resolved = resolve(cells, source: source, frontMatter: frontMatter, parameters: parameters,
+                               dependencies: checkDependencies ? .whenValid : .never, memoryLimit: memoryLimit)
+        diagnostics += resolved.diagnostics
+        guard !diagnostics.isEmpty else { return resolved.plan }
+        if checkDependencies && parameters != frontMatter.parameters {
+            // Were the problems there with the notebook's own defaults? Those that were not came from `-p`.
+            // Dependencies are checked even where the defaults fail, so none of the notebook's own
+            // problems is taken for the overrides'.
+            let withDefaults = resolve(cells, source: source, frontMatter: frontMatter,
+                                       parameters: frontMatter.parameters, dependencies: .always,
+                                       memoryLimit: memoryLimit)
+            let blame = OverrideBlame(overrides: overrides, defaults: frontMatter.parameters,
+                                      resolved: parameters, references: resolved.references) { trial in
+                resolve(cells, source: source, frontMatter: frontMatter, parameters: trial, dependencies: .always,
+                        memoryLimit: memoryLimit).diagnostics
+            }
+            if let misuse = blame.misuse(diagnostics, withDefaults: withDefaults.diagnostics) { throw misuse }
+        }
+        throw Diagnostics(diagnostics)
+    }
+
+    /// A cell whose YAML has been read, before parameters are substituted.
+    private enum ReadCell {
+        case prose(Prose)
+        case block(DirectiveBlock, DirectiveKind, YAMLDocument)
+    }
+
+    /// When `resolve` checks what each directive needs from the blocks before it.
+    private enum DependencyChecking {
+        case never
+        /// Once every directive is valid (reports about invalid ones' neighbours would be noise).
+        case whenValid
+        case always
+    }
+
+    /// The plan with `parameters` substituted and every directive checked, what each substituted value
+    /// referenced, and the problems found.
+    private static func resolve(_ cells: [ReadCell], source: NotebookSource, frontMatter: FrontMatter,
+                                parameters: [Parameter], dependencies: DependencyChecking, memoryLimit: UInt64)
+        -> (plan: NotebookPlan, diagnostics: [Diagnostic], references: [SourceLocation: [String]]) {
+        let values = Dictionary(parameters.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
+        var planned: [PlannedCell] = []
+        var diagnostics: [Diagnostic] = []
+        var references: [SourceLocation: [String]] = [:]
+        for cell in cells {
+            switch cell {
+            case .prose(let prose):
+                planned.append(.prose(prose))
+            case .block(let block, let kind, let document):
+                var substitution = ParameterSubstitution(parameters: values, explicitStrings: document.explicitStrings)
+                var substitutionProblems: [Diagnostic] = []
+                let body = document.root.map { substitution.apply($0, diagnostics: &substitutionProblems) }
+                references.merge(substitution.references) { first, _ in first }
                 diagnostics += substitutionProblems
                 let (directive, problems) = Directive.read(kind, body: body, location: block.location)
                 // A value whose parameter reference failed is already reported; its type error is noise.
                 let failedLines = Set(substitutionProblems.map(\.location.line))
                 diagnostics += problems.filter { !failedLines.contains($0.location.line) }
                 if let directive {
-                    cells.append(.block(PlannedBlock(block: block, directive: directive, resolvedBody: body)))
+                    planned.append(.block(PlannedBlock(block: block, directive: directive, resolvedBody: body)))
                 }
             }
         }
-        let plan = NotebookPlan(source: source, frontMatter: frontMatter, parameters: parameters, cells: cells)
-        if diagnostics.isEmpty {
+        let plan = NotebookPlan(source: source, frontMatter: frontMatter, parameters: parameters, cells: planned)
+        if dependencies == .always || (dependencies == .whenValid && diagnostics.isEmpty) {
             diagnostics += DependencyCheck(memoryLimit: memoryLimit).check(plan)
         }
-        guard diagnostics.isEmpty else { throw Diagnostics(diagnostics) }
-        return plan
+        return (plan, diagnostics, references)
     }
 }

@@ -50,24 +50,40 @@ public enum ParameterOverrides {
 /// Replaces `${name}` references in directive values with parameter values.
 struct ParameterSubstitution {
     var parameters: [String: ScalarValue]
+    /// Scalars tagged `!!str`: they stay text even when they are a single reference.
+    var explicitStrings: Set<SourceLocation> = []
+    /// Which parameters each substituted value used, by the value's location.
+    private(set) var references: [SourceLocation: [String]] = [:]
+
+    init(parameters: [String: ScalarValue], explicitStrings: Set<SourceLocation> = []) {
+        self.parameters = parameters
+        self.explicitStrings = explicitStrings
+    }
 
     /// The node with every reference replaced. A value that is exactly `${name}` takes the parameter's
     /// type; a reference inside longer text is spliced in as text. Unknown names are diagnosed.
-    func apply(_ node: YAMLNode, diagnostics: inout [Diagnostic]) -> YAMLNode {
+    mutating func apply(_ node: YAMLNode, diagnostics: inout [Diagnostic]) -> YAMLNode {
         switch node {
         case .scalar(.string(let text), let location) where text.contains("${"):
-            return .scalar(substitute(text, at: location, diagnostics: &diagnostics), location)
+            var value = substitute(text, at: location, diagnostics: &diagnostics)
+            if explicitStrings.contains(location) { value = .string(value.description) }
+            return .scalar(value, location)
         case .scalar:
             return node
         case .sequence(let items, let location):
-            return .sequence(items.map { apply($0, diagnostics: &diagnostics) }, location)
+            var substituted: [YAMLNode] = []
+            for item in items { substituted.append(apply(item, diagnostics: &diagnostics)) }
+            return .sequence(substituted, location)
         case .mapping(let pairs, let location):
-            return .mapping(pairs.map { ($0.key, $0.keyLocation, apply($0.value, diagnostics: &diagnostics)) },
-                            location)
+            var substituted: [(key: String, keyLocation: SourceLocation, value: YAMLNode)] = []
+            for pair in pairs {
+                substituted.append((pair.key, pair.keyLocation, apply(pair.value, diagnostics: &diagnostics)))
+            }
+            return .mapping(substituted, location)
         }
     }
 
-    private func substitute(_ text: String, at location: SourceLocation,
+    private mutating func substitute(_ text: String, at location: SourceLocation,
                             diagnostics: inout [Diagnostic]) -> ScalarValue {
         var result = ""
         var rest = Substring(text)
@@ -87,6 +103,7 @@ struct ParameterSubstitution {
                                               suggestion: Spelling.suggestion(for: name, among: parameters.keys)))
                 return .string(text)
             }
+            references[location, default: []].append(name)
             if start.lowerBound == text.startIndex && end == text.index(before: text.endIndex) {
                 whole = value
             }

@@ -19,3 +19,26 @@ public struct SourceLocation: Sendable, Equatable, Hashable, Codable, Comparable
         (a.line, a.column) < (b.line, b.column)
     }
 }
+
+extension SourceLocation {
+    /// Where the byte at `offset` (counted from the start of `bytes`) stands, with lines ended as
+    /// CommonMark ends them (LF, CRLF or a lone CR) so positions agree with cmark's.
+    init(file: String, offset: Int, in bytes: ArraySlice<UInt8>) {
+        var line = 1, lineStart = 0
+        var index = 0
+        for byte in bytes.prefix(offset) {
+            index += 1
+            if byte == UInt8(ascii: "\n") {
+                line += 1
+                lineStart = index
+            } else if byte == UInt8(ascii: "\r") {
+                // A CR ends the line unless an LF follows, which then ends it instead.
+                let next = bytes.startIndex + index
+                if next < bytes.endIndex && bytes[next] == UInt8(ascii: "\n") { continue }
+                line += 1
+                lineStart = index
+            }
+        }
+        self.init(file: file, line: line, column: offset - lineStart + 1)
+    }
+}

@@ -78,4 +78,49 @@ final class MarkdownParserTests: XCTestCase {
             XCTAssertEqual(block.lastLine, 5, ending.debugDescription)
         }
     }
+
+    /// Some editors start UTF-8 files with a byte-order mark; it must not turn the front matter into prose.
+    func testByteOrderMarkBeforeFrontMatterIsSkipped() throws {
+        let text = "---\ntitle: Marked\nseed: 4\n---\n```{evaluate}\nsplit: test\n```\n"
+        let (marked, diagnostics) = MarkdownParser.parse(MarkdownParser.byteOrderMark + Array(text.utf8), path: "nb.md")
+        let (plain, _) = parse(text)
+        XCTAssertEqual(diagnostics, [])
+        XCTAssertEqual(marked?.frontMatter, plain?.frontMatter)
+        XCTAssertEqual(marked?.frontMatter?.text, "title: Marked\nseed: 4")
+        XCTAssertEqual(marked?.cells, plain?.cells)
+    }
+
+    /// Positions are the ones an editor shows, which does not count the mark, on the first line too.
+    func testByteOrderMarkKeepsPositions() throws {
+        let mark = MarkdownParser.byteOrderMark
+        let (source, _) = MarkdownParser.parse(mark + Array("```{evaluate}\nsplit: test\n```\n".utf8), path: "nb.md")
+        guard case .directive(let block) = try XCTUnwrap(source?.cells.first) else { return XCTFail() }
+        XCTAssertEqual(block.location, SourceLocation(file: "nb.md", line: 1, column: 4))
+        XCTAssertEqual(block.body.firstLine, 2)
+
+        let invalid = mark + Array("ab".utf8) + [0xff]
+        XCTAssertEqual(MarkdownParser.parse(invalid, path: "nb.md").1.map(\.description),
+                       ["nb.md:1:3: error: the notebook is not UTF-8 text"])
+        // Only a mark at the very start is an encoding marker.
+        XCTAssertNil(parse("\n" + "\u{FEFF}---\ntitle: T\n---\n").0?.frontMatter)
+    }
+
+    func testInvalidUTF8AfterOtherLineEndingsIsLocated() {
+        for ending in ["\r\n", "\r"] {
+            let bytes = Array("ok\(ending)\(ending)ab".utf8) + [0xC3]
+            XCTAssertEqual(MarkdownParser.parse(bytes, path: "nb.md").1.map(\.description),
+                           ["nb.md:3:3: error: the notebook is not UTF-8 text"], ending.debugDescription)
+        }
+    }
+
+    /// A closed front matter's lines, blank or not, keep every later line number the file's.
+    func testFrontMatterLinesCountTowardsLaterPositions() throws {
+        let (source, diagnostics) = parse("---\n\ntitle: T\n\n...\n\n```{evaluate}\n```\n")
+        XCTAssertEqual(diagnostics, [])
+        XCTAssertEqual(source?.frontMatter, YAMLText(text: "\ntitle: T\n", firstLine: 2, columnOffset: 0))
+        guard case .directive(let block) = try XCTUnwrap(source?.cells.first) else { return XCTFail() }
+        XCTAssertEqual(block.location.line, 7)
+        XCTAssertEqual(parse("---\n---\n").0?.frontMatter, YAMLText(text: "", firstLine: 2, columnOffset: 0))
+    }
 }
+

@@ -35,7 +35,7 @@ final class ParameterTests: XCTestCase {
     }
 
     func testReferencesInsideTextAreSplicedAsText() {
-        let substitution = ParameterSubstitution(parameters: ["name": .string("run"), "steps": .int(20)])
+        var substitution = ParameterSubstitution(parameters: ["name": .string("run"), "steps": .int(20)])
         var diagnostics: [Diagnostic] = []
         let at = SourceLocation(file: "nb.md", line: 1, column: 1)
         XCTAssertEqual(substitution.apply(.scalar(.string("ckpt-${name}-${steps}"), at), diagnostics: &diagnostics),
@@ -61,4 +61,53 @@ final class ParameterTests: XCTestCase {
         XCTAssertEqual(Spelling.editDistance("kitten", "sitting"), 3)
         XCTAssertNil(Spelling.suggestion(for: "zzzzzz", among: ["steps", "batch_size"]))
     }
+
+    /// A spiral of `points` per arm (3 arms), a hidden layer of `hidden_units` and batches of 90.
+    let tunable = "---\nparams:\n  hidden_units: 16\n  points: 100\n  steps: 10\n---\n"
+        + block("data", "dataset: spiral\npoints: ${points}")
+        + block("network", "layers:\n  - dense: ${hidden_units}\n  - dense: 3")
+        + block("train", "steps: ${steps}\nbatch_size: 90")
+
+    func overrideError(_ text: String, _ overrides: [String]) -> String? {
+        do {
+            _ = try NotebookPlan.make(bytes: Array(text.utf8), path: "nb.md", overrides: overrides, memoryLimit: 16 << 30)
+            return nil
+        } catch let error as ParameterOverrideError {
+            return error.description
+        } catch {
+            return "not an override error: \(error)"
+        }
+    }
+
+    /// A value of the right type that a directive refuses is the command line's fault, not the notebook's.
+    func testOverriddenValueThatFailsValidationBlamesTheFlag() {
+        XCTAssertEqual(overrideError(tunable, ["hidden_units=-3"]),
+                       "-p hidden_units=-3: 'dense' is -3, but must be between 1 and 1000000 (at nb.md:13:12)")
+        XCTAssertEqual(overrideError(tunable, ["steps=5", "hidden_units=0", "steps=0"]), """
+            -p hidden_units=0: 'dense' is 0, but must be between 1 and 1000000 (at nb.md:13:12)
+            -p steps=0: 'steps' is 0, but must be between 1 and 100000000 (at nb.md:17:8)
+            """)
+        // A refusal found between blocks names the override that led to it.
+        XCTAssertEqual(overrideError(tunable, ["points=10", "steps=3"]),
+                       "-p points=10: 'batch_size' is 90, but there are only 30 training examples (at nb.md:18:13)")
+        XCTAssertNil(overrideError(tunable, ["points=40", "hidden_units=4"]))
+    }
+
+    /// The notebook's own bad default stays a notebook error at its line, with or without overrides.
+    func testBadDefaultStaysANotebookError() {
+        let broken = tunable.replacingOccurrences(of: "hidden_units: 16", with: "hidden_units: -3")
+        for overrides in [[], ["steps=3"], ["hidden_units=-3"]] {
+            let (plan, diagnostics) = validate(broken, overrides: overrides)
+            XCTAssertNil(plan)
+            XCTAssertEqual(diagnostics.map(\.description),
+                           ["nb.md:13:12: error: 'dense' is -3, but must be between 1 and 1000000"], "\(overrides)")
+        }
+        // An override that repairs the default is simply used.
+        XCTAssertEqual(validate(broken, overrides: ["hidden_units=5"]).1, [])
+        // The notebook's own problems are not the flags' even when an override is also refused.
+        let alsoBroken = tunable.replacingOccurrences(of: "batch_size: 90", with: "batch_size: 0")
+        XCTAssertEqual(overrideError(alsoBroken, ["hidden_units=-3"]),
+                       "-p hidden_units=-3: 'dense' is -3, but must be between 1 and 1000000 (at nb.md:13:12)")
+    }
 }
+
