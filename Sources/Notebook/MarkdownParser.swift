@@ -148,47 +148,57 @@ public enum MarkdownParser {
     static func findDirectives(_ lines: LineText, after skippedLines: Int, path: String,
                                diagnostics: inout [Diagnostic]) -> [DirectiveBlock] {
         var cursor = LineCursor(lines)
-        let markdownStart = skippedLines == 0 ? 0 : cursor.range(fromLine: 1, throughLine: skippedLines).upperBound + 1
-        guard markdownStart < lines.bytes.count else { return [] }
-        guard let document = MarkdownDocument(lines.bytes[markdownStart...], options: .sourcePositions) else { return [] }
         var directives: [DirectiveBlock] = []
         var tooMany = false
-        document.forEachNode { node in
-            guard !tooMany, node.kind == .codeBlock, let info = node.fenceInfo, info.hasPrefix("{") else { return }
-            let startLine = node.startLine + skippedLines
-            let endLine = node.endLine + skippedLines
-            guard startLine > skippedLines, endLine >= startLine, endLine <= lines.count else { return }
-            let fenceColumn = node.startColumn
-            let fenceLine = cursor.range(ofLine: startLine)
-            let braceColumn = lines.bytes[fenceLine].firstIndex(of: UInt8(ascii: "{")).map { $0 - fenceLine.lowerBound + 1 }
-                ?? fenceColumn
-            let location = SourceLocation(file: path, line: startLine, column: braceColumn)
+        // One part at a time, so the tree cmark builds is bounded by a part, not the notebook.
+        for segment in MarkdownSegments.split(lines, fromLine: skippedLines + 1) where !tooMany {
+            guard segment.inlineBytes <= NotebookLimits.maximumMarkdownPartBytes else {
+                diagnostics.append(Diagnostic(
+                    SourceLocation(file: path, line: segment.firstLine, column: 1),
+                    "the Markdown from here to line \(segment.lastLine) has more than "
+                    + "\(NotebookLimits.describe(bytes: NotebookLimits.maximumMarkdownPartBytes)) of text with no blank line "
+                    + "followed by an unindented line, the most LabBook parses at once; break it up with blank lines"))
+                continue
+            }
+            let offset = segment.firstLine - 1
+            guard let document = MarkdownDocument(lines.bytes[segment.bytes], options: .sourcePositions) else { continue }
+            document.forEachNode { node in
+                guard !tooMany, node.kind == .codeBlock, let info = node.fenceInfo, info.hasPrefix("{") else { return }
+                let startLine = node.startLine + offset
+                let endLine = node.endLine + offset
+                guard startLine > offset, endLine >= startLine, endLine <= lines.count else { return }
+                let fenceColumn = node.startColumn
+                let fenceLine = cursor.range(ofLine: startLine)
+                let braceColumn = lines.bytes[fenceLine].firstIndex(of: UInt8(ascii: "{")).map { $0 - fenceLine.lowerBound + 1 }
+                    ?? fenceColumn
+                let location = SourceLocation(file: path, line: startLine, column: braceColumn)
 
-            guard let name = directiveName(info) else {
-                diagnostics.append(Diagnostic(location, "malformed directive '\(info)': write {name}, such as {train}"))
-                return
+                guard let name = directiveName(info) else {
+                    diagnostics.append(Diagnostic(location, "malformed directive '\(info)': write {name}, such as {train}"))
+                    return
+                }
+                if node.parent != document.document {
+                    diagnostics.append(Diagnostic(location, "the {\(name)} block must stand at the top level of the "
+                                                  + "notebook, not inside a list or quote"))
+                    return
+                }
+                let closingLine = cursor.range(ofLine: endLine)
+                if !isClosingFence(lines.bytes[closingLine], opening: lines.bytes[fenceLine]) || endLine == startLine {
+                    diagnostics.append(Diagnostic(location, "the {\(name)} block opened here is never closed"))
+                    return
+                }
+                if directives.count == NotebookLimits.maximumBlocks {
+                    diagnostics.append(Diagnostic(location, "the notebook has more than \(NotebookLimits.maximumBlocks) "
+                                                  + "directive blocks, the most LabBook reads; this is the first one over"))
+                    tooMany = true
+                    return
+                }
+                directives.append(DirectiveBlock(
+                    name: name, location: location,
+                    body: YAMLText(text: node.literal ?? "", firstLine: startLine + 1, columnOffset: fenceColumn - 1),
+                    lastLine: endLine,
+                    source: lines.string(fenceLine.lowerBound..<closingLine.upperBound)))
             }
-            if node.parent != document.document {
-                diagnostics.append(Diagnostic(location, "the {\(name)} block must stand at the top level of the "
-                                              + "notebook, not inside a list or quote"))
-                return
-            }
-            let closingLine = cursor.range(ofLine: endLine)
-            if !isClosingFence(lines.bytes[closingLine], opening: lines.bytes[fenceLine]) || endLine == startLine {
-                diagnostics.append(Diagnostic(location, "the {\(name)} block opened here is never closed"))
-                return
-            }
-            if directives.count == NotebookLimits.maximumBlocks {
-                diagnostics.append(Diagnostic(location, "the notebook has more than \(NotebookLimits.maximumBlocks) "
-                                              + "directive blocks, the most LabBook reads; this is the first one over"))
-                tooMany = true
-                return
-            }
-            directives.append(DirectiveBlock(
-                name: name, location: location,
-                body: YAMLText(text: node.literal ?? "", firstLine: startLine + 1, columnOffset: fenceColumn - 1),
-                lastLine: endLine,
-                source: lines.string(fenceLine.lowerBound..<closingLine.upperBound)))
         }
         return directives
     }

@@ -5,6 +5,11 @@
 public enum NotebookLimits {
     /// The whole file, in bytes (16 MiB).
     public static let maximumNotebookBytes = 16 << 20
+    /// Markdown text (outside fenced code and HTML blocks) in one part of the notebook, as
+    /// `MarkdownSegments` cuts it: a blank line followed by an unindented line starts a new part.
+    /// cmark's tree of a part's inline text takes about 200 times its size, so this bounds a
+    /// parse's memory (256 KiB: a few thousand lines of prose with no such break).
+    public static let maximumMarkdownPartBytes = 256 << 10
     /// Directive blocks in one notebook.
     public static let maximumBlocks = 50_000
     /// The YAML of the front matter or of one directive block, in bytes (64 KiB), which also bounds
