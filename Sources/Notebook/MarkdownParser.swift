@@ -151,7 +151,8 @@ public enum MarkdownParser {
         var directives: [DirectiveBlock] = []
         var tooMany = false
         // One part at a time, so the tree cmark builds is bounded by a part, not the notebook.
-        for segment in MarkdownSegments.split(lines, fromLine: skippedLines + 1) where !tooMany {
+        let markdownStart = skippedLines == 0 ? 0 : cursor.range(ofLine: skippedLines).upperBound + 1
+        for segment in MarkdownParts.split(lines.bytes, from: markdownStart, firstLine: skippedLines + 1) where !tooMany {
             guard segment.inlineBytes <= NotebookLimits.maximumMarkdownPartBytes else {
                 diagnostics.append(Diagnostic(
                     SourceLocation(file: path, line: segment.firstLine, column: 1),

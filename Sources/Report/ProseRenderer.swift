@@ -28,8 +28,19 @@ struct ProseRenderer {
         self.title = title
     }
 
+    /// Prose longer than this is rendered part by part (`MarkdownParts`), so cmark's tree stays
+    /// small whatever the notebook; shorter prose in one piece, where a link's reference definition
+    /// reaches across the whole of it.
+    static let wholeRenderLimit = 256 << 10
+
     mutating func render(_ markdown: String) -> String {
-        guard let document = MarkdownDocument(markdown, options: allowHTML ? .unsafe : []) else { return "" }
+        let bytes = Array(markdown.utf8)
+        guard bytes.count > Self.wholeRenderLimit else { return renderPart(bytes[...]) }
+        return MarkdownParts.split(bytes).map { renderPart(bytes[$0.bytes]) }.joined()
+    }
+
+    mutating func renderPart(_ bytes: ArraySlice<UInt8>) -> String {
+        guard let document = MarkdownDocument(bytes, options: allowHTML ? .unsafe : []) else { return "" }
         var ids: [String] = []
         var repeatedTitle: MarkdownNode?
         document.forEachNode { node in

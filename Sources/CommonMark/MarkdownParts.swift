@@ -1,7 +1,7 @@
 import Foundation
 
-/// Cuts a notebook's Markdown into parts that cmark can parse one at a time and still see the same
-/// top-level blocks, so the memory a parse takes is bounded by the largest part, not the notebook.
+/// Cuts Markdown into parts that cmark can parse one at a time and still see the same top-level
+/// blocks, so the memory a parse takes is bounded by the largest part, not the whole text.
 ///
 /// cmark keeps the whole tree of a document, inline nodes included: 16 MiB of `*a* *a* ...` took
 /// 3 GB. A cut is made before an unindented line that follows a blank line, outside fenced code and
@@ -11,32 +11,36 @@ import Foundation
 /// stands, and whether it is at the top level, is the same in the part as in the whole. Inline
 /// content is all that can differ (a link's reference defined in another part), which directive
 /// finding does not read.
-struct MarkdownSegments {
-    struct Segment: Equatable {
-        /// The notebook line the part starts on.
-        var firstLine: Int
-        var lastLine: Int
-        /// The part's bytes in the `LineText`.
-        var bytes: Range<Int>
+public enum MarkdownParts {
+    public struct Part: Equatable, Sendable {
+        /// The lines the part spans, counted as `split` was told the text's first line is.
+        public var firstLine: Int
+        public var lastLine: Int
+        /// The part's bytes in the text.
+        public var bytes: Range<Int>
         /// Its bytes outside fenced code and HTML blocks: the text cmark makes inline nodes of.
-        var inlineBytes: Int
+        public var inlineBytes: Int
     }
 
-    /// The parts of `lines` from line `first` on, in order.
-    static func split(_ lines: LineText, fromLine first: Int) -> [Segment] {
-        guard first <= lines.count else { return [] }
-        var cursor = LineCursor(lines)
-        var segments: [Segment] = []
-        var segmentStart = (line: first, byte: cursor.range(ofLine: first).lowerBound)
+    /// The parts of `bytes` (lines ended by LF) from byte `start` on, which is the start of line
+    /// `firstLine`, in order.
+    public static func split(_ bytes: [UInt8], from start: Int = 0, firstLine: Int = 1) -> [Part] {
+        guard start < bytes.count else { return [] }
+        var parts: [Part] = []
+        var partStart = (line: firstLine, byte: start)
         var previousBlank = false
         var fence: (character: UInt8, length: Int)?
         var htmlEnd: [UInt8]?
-        var lastEnd = segmentStart.byte
         var inlineBytes = 0
-        for number in first...lines.count {
-            let range = cursor.range(ofLine: number)
-            let line = lines.bytes[range]
-            defer { lastEnd = range.upperBound }
+        var number = firstLine
+        var lineStart = start
+        while lineStart <= bytes.count {
+            let lineEnd = bytes[lineStart...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+            let line = bytes[lineStart..<lineEnd]
+            defer {
+                lineStart = lineEnd + 1
+                number += 1
+            }
             if let open = fence {
                 if closesFence(line, open) { fence = nil }
                 continue
@@ -45,11 +49,11 @@ struct MarkdownSegments {
                 if contains(line, end, caseInsensitive: true) { htmlEnd = nil }
                 continue
             }
-            if previousBlank, number > segmentStart.line, let head = line.first, head != UInt8(ascii: " "),
+            if previousBlank, number > partStart.line, let head = line.first, head != UInt8(ascii: " "),
                head != UInt8(ascii: "\t") {
-                segments.append(Segment(firstLine: segmentStart.line, lastLine: number - 1,
-                                        bytes: segmentStart.byte..<lastEnd, inlineBytes: inlineBytes))
-                segmentStart = (number, range.lowerBound)
+                parts.append(Part(firstLine: partStart.line, lastLine: number - 1,
+                                  bytes: partStart.byte..<(lineStart - 1), inlineBytes: inlineBytes))
+                partStart = (number, lineStart)
                 inlineBytes = 0
             }
             previousBlank = line.allSatisfy { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
@@ -57,9 +61,9 @@ struct MarkdownSegments {
             if fence == nil { htmlEnd = htmlBlockEnd(line) }
             if fence == nil && htmlEnd == nil { inlineBytes += line.count + 1 }
         }
-        segments.append(Segment(firstLine: segmentStart.line, lastLine: lines.count,
-                                bytes: segmentStart.byte..<lines.bytes.count, inlineBytes: inlineBytes))
-        return segments
+        parts.append(Part(firstLine: partStart.line, lastLine: number - 1, bytes: partStart.byte..<bytes.count,
+                          inlineBytes: inlineBytes))
+        return parts
     }
 
     /// Up to three spaces, then at least three backticks or tildes (a backtick fence's info string

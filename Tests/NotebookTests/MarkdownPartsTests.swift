@@ -4,7 +4,7 @@ import XCTest
 
 /// Parsing the notebook part by part finds exactly the directive blocks a parse of the whole finds,
 /// and bounds what one parse holds.
-final class MarkdownSegmentsTests: XCTestCase {
+final class MarkdownPartsTests: XCTestCase {
     /// Fenced blocks with a `{` info string in one parse of the whole text: line, and whether they
     /// stand at the top level.
     func wholeDocumentFences(_ text: String) -> [[Int]] {
@@ -56,10 +56,10 @@ final class MarkdownSegmentsTests: XCTestCase {
 
     func testCutsFallBeforeUnindentedLinesAfterBlankLinesOnly() {
         let text = "a\n\nb\n  c\n\n  d\n\n```\n\nx\n```\n\ne\n"
-        let lines = LineText(Array(text.utf8))
-        let parts = MarkdownSegments.split(lines, fromLine: 1)
+        let bytes = Array(text.utf8)
+        let parts = MarkdownParts.split(bytes)
         XCTAssertEqual(parts.map(\.firstLine), [1, 3, 8, 13])
-        XCTAssertEqual(parts.map { String(decoding: lines.bytes[$0.bytes], as: UTF8.self) },
+        XCTAssertEqual(parts.map { String(decoding: bytes[$0.bytes], as: UTF8.self) },
                        ["a\n", "b\n  c\n\n  d\n", "```\n\nx\n```\n", "e\n"])
     }
 
