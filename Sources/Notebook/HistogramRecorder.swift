@@ -48,11 +48,25 @@ enum WeightTiles {
         let units = min(count, layer.outputSize)
         let tiles: [[UInt8]] = (0..<units).map { unit in
             let column = (0..<layer.inputSize).map { layer.weight.scalars[$0 * layer.outputSize + unit] }
-            let low = column.min() ?? 0, high = column.max() ?? 0
-            let scale: Float = high > low ? 255 / (high - low) : 0
-            return column.map { UInt8(((($0 - low) * scale)).rounded().clamped(to: 0...255)) }
+            return Self.bytes(column)
         }
         return ImageSamples(shape: ImageLayout(shape), labels: Array(0..<units), images: tiles)
+    }
+}
+
+extension WeightTiles {
+    /// Values rescaled to 0...255 over their own finite range, in Double, so no range (a unit whose
+    /// weights are all but equal, or not finite) can make a scale that overflows: an equal column
+    /// is mid-grey, and a value that is not finite is black.
+    static func bytes(_ values: [Float]) -> [UInt8] {
+        let finite = values.filter(\.isFinite)
+        let low = Double(finite.min() ?? 0), high = Double(finite.max() ?? 0)
+        return values.map { value in
+            guard value.isFinite else { return 0 }
+            guard high > low else { return 128 }
+            let scaled = (Double(value) - low) / (high - low) * 255
+            return UInt8(scaled.rounded().clamped(to: 0...255))
+        }
     }
 }
 

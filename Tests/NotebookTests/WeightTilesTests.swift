@@ -1,0 +1,15 @@
+import XCTest
+@testable import Notebook
+
+/// First-layer weight tiles never trap, whatever the weights: a unit decayed to subnormal values
+/// made a Float scale of infinity, and 0 × ∞ a NaN that crashed the conversion to a byte.
+final class WeightTilesTests: XCTestCase {
+    func testTilesOfAnyWeightsAreBytes() {
+        XCTAssertEqual(WeightTiles.bytes([0, 1, 2]), [0, 128, 255])
+        XCTAssertEqual(WeightTiles.bytes([1e-39, 2e-39, 0]), [128, 255, 0])
+        XCTAssertEqual(WeightTiles.bytes([5, 5, 5]), [128, 128, 128])
+        XCTAssertEqual(WeightTiles.bytes([.nan, 1, 3, .infinity, -.infinity]), [0, 0, 255, 0, 0])
+        XCTAssertEqual(WeightTiles.bytes([-Float.greatestFiniteMagnitude, .greatestFiniteMagnitude]), [0, 255])
+        XCTAssertEqual(WeightTiles.bytes([]), [])
+    }
+}
