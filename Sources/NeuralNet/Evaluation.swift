@@ -1,3 +1,4 @@
+import CKernels
 /// A network's loss and accuracy over a set of examples.
 public struct Evaluation: Sendable, Equatable {
     public var examples: Int
@@ -12,6 +13,7 @@ extension Network {
     /// Evaluates every example of `source`, `chunkSize` at a time, so memory stays bounded by the chunk
     /// however large the split. Losses are summed chunk by chunk in order.
     public func evaluate(on source: some ExampleSource, chunkSize: Int = 1000) -> Evaluation {
+        labbook_flush_subnormals()
         precondition(source.featureCount == inputSize,
                      "network expects \(inputSize) features, the data has \(source.featureCount)")
         // One product at a time here, after training may have left BLAS single-threaded.

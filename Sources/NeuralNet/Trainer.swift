@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// What one training step measured on its batch, before the update it applied.
@@ -137,6 +138,8 @@ public final class Trainer {
 
     /// One step; `prepare` fills each shard's rows of `input` and `labels` first.
     private func step(includeRegularizationLoss: Bool, prepare: (Range<Int>) -> Void) -> StepResult {
+        // On every step's thread (a few cycles), so whoever calls computes as the workers do.
+        labbook_flush_subnormals()
         let regularization = includeRegularizationLoss ? network.regularizationLoss() : nil
         var correct = 0
         let dataLoss = backPropagate(correct: &correct, prepare: prepare)

@@ -111,6 +111,7 @@ final class WorkerTeam: Sendable {
 
         /// A worker's life: wait for each job, run its part, report it done.
         func serve(part: Int) {
+            labbook_flush_subnormals()  // as the caller's thread does in a training step
             var seen = 0
             while let next = nextGeneration(after: seen) {
                 seen = next

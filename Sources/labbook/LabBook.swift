@@ -1,4 +1,5 @@
 import ArgumentParser
+import CKernels
 import Foundation
 import NeuralNet
 import Notebook
@@ -20,6 +21,8 @@ struct LabBook: ParsableCommand {
     /// notebook or data (reported by the command itself), 2 for a usage error.
     static func main() {
         BLASCoreSelection.reexecuteWithFasterCoreIfNeeded()
+        // Before any thread is started, so every thread LabBook starts inherits it.
+        labbook_flush_subnormals()
         do {
             var command = try parseAsRoot()
             try command.run()
