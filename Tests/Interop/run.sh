@@ -57,3 +57,7 @@ NB
 
 "$labbook" run "$work/interop.md" -o "$work/run" --quiet
 python3 Tests/Interop/interop.py "$work/run" "$work/cifar/cifar-10-batches-bin"
+
+# Two networks in one notebook: one TensorBoard run each, every point of each curve kept.
+"$labbook" run notebooks/quickstart.md -o "$work/quickstart" --quiet
+python3 Tests/Interop/networks.py "$work/quickstart"
