@@ -89,7 +89,7 @@ let package = Package(
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),
         .testTarget(name: "FileFormatsTests", dependencies: ["FileFormats", "NeuralNet"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "NeuralNet"]),
-        .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),
+        .testTarget(name: "NotebookTests", dependencies: ["Notebook", "RunRecords"]),
         .testTarget(name: "LabBookCLITests", dependencies: [
             "labbook", "NeuralNet", "FileFormats", .product(name: "Crypto", package: "swift-crypto"),
         ]),

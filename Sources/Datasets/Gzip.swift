@@ -48,44 +48,53 @@ public func openDataFile(_ path: String) throws -> any ByteSource {
     return start == GzipByteSource.magic ? try GzipByteSource(compressed: plain) : plain
 }
 
-/// A plain file, read in chunks.
+/// A plain file, read in chunks with `read(2)` on a descriptor `openRegularFile` opened, so a
+/// failure says the system's reason (`strerror`) rather than Foundation's error codes.
 public final class FileByteSource: ByteSource {
     public let path: String
     public private(set) var offset = 0
-    private let handle: FileHandle
+    private let descriptor: Int32
+    /// A byte read ahead by `isAtEnd`, handed out by the next read.
+    private var peeked: UInt8?
 
     public init(path: String) throws {
         self.path = path
-        handle = FileHandle(fileDescriptor: try openRegularFile(path).descriptor, closeOnDealloc: true)
+        descriptor = try openRegularFile(path).descriptor
     }
 
-    deinit { try? handle.close() }
+    deinit { close(descriptor) }
 
     public func read(upTo count: Int, appendingTo buffer: inout [UInt8]) throws -> Int {
+        guard count > 0 else { return 0 }
         var delivered = 0
+        if let byte = peeked {
+            buffer.append(byte)
+            peeked = nil
+            delivered = 1
+        }
+        // In chunks, as the bytes arrive: a header may claim far more than the file holds.
         while delivered < count {
-            let chunk = try readChunk(min(count - delivered, byteSourceChunkSize))
-            if chunk.isEmpty { break }
+            let wanted = min(count - delivered, byteSourceChunkSize)
+            // Read into uninitialized memory, so only the bytes that arrive are ever written.
+            let chunk = try [UInt8](unsafeUninitializedCapacity: wanted) { bytes, filled in
+                filled = try readFully(descriptor, into: UnsafeMutableRawBufferPointer(bytes), path: path)
+            }
             buffer.append(contentsOf: chunk)
-            delivered += chunk.count
+            let filled = chunk.count
+            delivered += filled
+            if filled < wanted { break }
         }
         offset += delivered
         return delivered
     }
 
     public func isAtEnd() throws -> Bool {
-        let next = try readChunk(1)
-        if next.isEmpty { return true }
-        do { try handle.seek(toOffset: UInt64(offset)) } catch {
-            throw DatasetError(path: path, "cannot seek: \(error.localizedDescription)", offset: offset)
-        }
+        if peeked != nil { return false }
+        var byte: [UInt8] = [0]
+        let count = try byte.withUnsafeMutableBytes { try readFully(descriptor, into: $0, path: path) }
+        guard count == 1 else { return true }
+        peeked = byte[0]
         return false
-    }
-
-    private func readChunk(_ count: Int) throws -> Data {
-        do { return try handle.read(upToCount: count) ?? Data() } catch {
-            throw DatasetError(path: path, "read failed: \(error.localizedDescription)", offset: offset)
-        }
     }
 }
 

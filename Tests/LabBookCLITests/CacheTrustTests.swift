@@ -108,6 +108,15 @@ final class CacheTrustTests: XCTestCase {
         XCTAssert(refused.standardError.hasPrefix("nb.md:5: error: "), refused.standardError)
         XCTAssert(refused.standardError.contains("t10k-labels-idx1-ubyte: is a named pipe (FIFO), not a regular file"),
                   refused.standardError)
+
+        // A special file that blocks its readers (the kernel log, where this user may read it) is an
+        // error too, never a hang.
+        try FileManager.default.removeItem(at: labels)
+        try FileManager.default.createSymbolicLink(at: labels, withDestinationURL: URL(fileURLWithPath: "/proc/kmsg"))
+        let blocked = try LabBookBinary.run(["run", "nb.md", "-o", "out", "--quiet", "--no-cache"], in: folder)
+        XCTAssertEqual(blocked.status, 1, blocked.standardError)
+        XCTAssert(blocked.standardError.hasPrefix("nb.md:5: error: "), blocked.standardError)
+        XCTAssertFalse(blocked.standardError.contains("Domain"), blocked.standardError)
     }
 
     func testADamagedFileHashIndexIsNotTrusted() throws {
