@@ -222,9 +222,15 @@ public final class OwnedRunFolder {
     /// the user's.
     static func namesLabBookMade(in folder: URL) -> Set<String> {
         var names: Set<String> = [recordFile, reportFile, notebookCopy, failedRecordFile, failedReportFile, logsFolder]
-        if let record = try? RunRecordFile.read(from: folder.appendingPathComponent(recordFile)) {
-            for file in (record.checkpoints ?? []) + (record.files ?? []) {
-                if let first = file.path.split(separator: "/").first { names.insert(String(first)) }
+        // Read loosely: a record of any LabBook version lists its files under these keys.
+        if let data = FileManager.default.contents(atPath: folder.appendingPathComponent(recordFile).path),
+           let record = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
+            for key in ["checkpoints", "files"] {
+                for file in record[key] as? [[String: Any]] ?? [] {
+                    if let path = file["path"] as? String, let first = path.split(separator: "/").first {
+                        names.insert(String(first))
+                    }
+                }
             }
         }
         let present = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []

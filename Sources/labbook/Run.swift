@@ -79,16 +79,15 @@ struct Run: ParsableCommand {
         }
     }
 
-    /// Where blocks are cached: nil with --no-cache; else --cache-dir or the run folder's .cache, which
-    /// must be a folder LabBook may write (new, empty or LabBook's cache, never a link).
+    /// Where blocks are cached: nil with --no-cache; else --cache-dir, which must be new, empty or
+    /// LabBook's tagged cache, or the run folder's .cache (the run folder is already known to be
+    /// LabBook's, so an untagged .cache of an older version is too). Never a link.
     private func cacheLocation(runFolder: URL) throws -> URL? {
         guard !noCache else { return nil }
+        if cacheDir?.isEmpty == true { throw usageError("--cache-dir '' names no folder") }
         let url = cacheDir.map { URL(fileURLWithPath: $0) } ?? runFolder.appendingPathComponent(OwnedRunFolder.cacheFolder)
         let option = cacheDir.map { "--cache-dir \($0)" } ?? "the run folder's cache \(url.path)"
         var status = stat()
-        if cacheDir != nil, let directory = cacheDir, directory.isEmpty {
-            throw usageError("--cache-dir '' names no folder")
-        }
         guard lstat(url.path, &status) == 0 else { return url }
         if status.st_mode & S_IFMT == S_IFLNK {
             throw usageError("\(option) is a symbolic link, and LabBook writes nothing through links; remove it, "
@@ -96,7 +95,7 @@ struct Run: ParsableCommand {
         }
         guard status.st_mode & S_IFMT == S_IFDIR else { throw usageError("\(option) exists and is not a folder") }
         let empty = ((try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []).isEmpty
-        guard empty || OwnedRunFolder.isLabBookCache(url) else {
+        guard cacheDir == nil || empty || OwnedRunFolder.isLabBookCache(url) else {
             throw usageError("\(option) is not empty and is not a LabBook cache (it has no CACHEDIR.TAG); "
                              + "choose an empty folder, or run with --no-cache")
         }

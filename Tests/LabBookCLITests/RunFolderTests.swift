@@ -258,4 +258,29 @@ final class RunFolderTests: XCTestCase {
         XCTAssertEqual(bad.status, 1)
         XCTAssert(bad.standardError.contains("network name '../x' must be"), bad.standardError)
     }
+
+    /// A run folder an older LabBook wrote (events at the top, an untagged cache, a staging folder
+    /// inside) is LabBook's: a new run replaces its files, keeps its cache and removes the rest.
+    func testARunFolderOfAnOlderVersionIsTakenOver() throws {
+        let folder = try makeTemporaryFolder(self)
+        try Data(Fixtures.spiralNotebook().utf8).write(to: folder.appendingPathComponent("nb.md"))
+        let out = folder.appendingPathComponent("out")
+        for sub in [".cache", ".partial-4242"] {
+            try FileManager.default.createDirectory(at: out.appendingPathComponent(sub), withIntermediateDirectories: true)
+        }
+        try Data("{}".utf8).write(to: out.appendingPathComponent(".cache/file-hashes.json"))
+        try Data("{\"labbook_version\": \"0.3.0\", \"checkpoints\": [{\"path\": \"old.safetensors\", \"sha256\": \"0\"}]}".utf8)
+            .write(to: out.appendingPathComponent("run.json"))
+        for name in ["events.out.tfevents.1700000000.old", "old.safetensors", "report.html", "mine.txt"] {
+            try Data(name.utf8).write(to: out.appendingPathComponent(name))
+        }
+        let result = try LabBookBinary.run(["run", "nb.md", "-o", "out", "--quiet"], in: folder)
+        XCTAssertEqual(result.status, 0, result.standardError)
+        XCTAssert(try Fixtures.isWholeRun(out))
+        let names = Set(try FileManager.default.contentsOfDirectory(atPath: out.path))
+        XCTAssert(names.isSuperset(of: ["mine.txt", ".cache", "logs", "model.safetensors"]), "\(names)")
+        XCTAssert(names.isDisjoint(with: ["events.out.tfevents.1700000000.old", "old.safetensors", ".partial-4242"]),
+                  "\(names)")
+        XCTAssertEqual(try String(contentsOf: out.appendingPathComponent("mine.txt"), encoding: .utf8), "mine.txt")
+    }
 }
