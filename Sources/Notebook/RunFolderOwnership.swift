@@ -172,19 +172,9 @@ public final class OwnedRunFolder {
     /// Makes the complete run in `staging` the run folder, in one step, keeping what the user put
     /// in the folder; the previous run's files go with the staging folder.
     public func publish(_ staging: URL) throws(RunFolderError) {
-        let made = Self.namesLabBookMade(in: url)
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
         // The user's files are kept by hard links into the new folder, so until the swap they stay
         // where they are, and a kill at any moment loses none of them.
-        for name in names.sorted() where !made.contains(name) {
-            let target = staging.appendingPathComponent(name)
-            var status = stat()
-            guard lstat(target.path, &status) != 0 else {
-                throw .io("\(url.appendingPathComponent(name).path) was not written by LabBook, and this run writes "
-                          + "a file of the same name; move it away and run again")
-            }
-            try Self.linkTree(url.appendingPathComponent(name), to: target)
-        }
+        try Self.carryOver("", from: url, to: staging, made: Self.filesLabBookMade(in: url))
         var folderStatus = stat()
         if lstat(url.path, &folderStatus) == 0 { chmod(staging.path, folderStatus.st_mode & 0o7777) }
         if labbook_exchange_paths(staging.path, url.path) == 0 {
@@ -217,26 +207,64 @@ public final class OwnedRunFolder {
         }
     }
 
-    /// The top-level names in a run folder that LabBook wrote, as its record tells: the fixed files,
-    /// the TensorBoard logs, and each file the run listed (checkpoints included). Anything else is
-    /// the user's.
-    static func namesLabBookMade(in folder: URL) -> Set<String> {
-        var names: Set<String> = [recordFile, reportFile, notebookCopy, failedRecordFile, failedReportFile, logsFolder]
+    /// The paths in a run folder that LabBook wrote, relative to it, as its record tells: the fixed
+    /// files and each file the run listed (checkpoints and event files included), plus the event
+    /// files and staging folders of versions before run folders had `logs/`. Anything else is the
+    /// user's.
+    static func filesLabBookMade(in folder: URL) -> Set<String> {
+        var paths: Set<String> = [recordFile, reportFile, notebookCopy, failedRecordFile, failedReportFile]
         // Read loosely: a record of any LabBook version lists its files under these keys.
         if let data = FileManager.default.contents(atPath: folder.appendingPathComponent(recordFile).path),
            let record = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
             for key in ["checkpoints", "files"] {
                 for file in record[key] as? [[String: Any]] ?? [] {
-                    if let path = file["path"] as? String, let first = path.split(separator: "/").first {
-                        names.insert(String(first))
-                    }
+                    if let path = file["path"] as? String { paths.insert(path) }
                 }
             }
         }
         let present = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
-        // Event files and staging folders of LabBook versions before run folders had a logs/ folder.
-        names.formUnion(present.filter { $0.hasPrefix("events.out.tfevents.") || $0.hasPrefix(".partial-") })
-        return names
+        paths.formUnion(present.filter { $0.hasPrefix("events.out.tfevents.") || $0.hasPrefix(".partial-") })
+        return paths
+    }
+
+    /// Links everything below `source` that LabBook did not make into the same place below
+    /// `target`, making folders as needed. A folder that held only LabBook's files is not made again.
+    static func carryOver(_ relative: String, from source: URL, to target: URL, made: Set<String>) throws(RunFolderError) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: source.path)) ?? []
+        for name in names.sorted() {
+            let path = relative.isEmpty ? name : relative + "/" + name
+            guard !made.contains(path) else { continue }
+            let from = source.appendingPathComponent(name), to = target.appendingPathComponent(name)
+            var status = stat(), existing = stat()
+            guard lstat(from.path, &status) == 0 else { continue }
+            let targetExists = lstat(to.path, &existing) == 0
+            guard status.st_mode & S_IFMT == S_IFDIR else {
+                guard !targetExists else {
+                    throw .io("\(from.path) was not written by LabBook, and this run writes a file of the same name; "
+                              + "move it away and run again")
+                }
+                try linkTree(from, to: to)
+                continue
+            }
+            if targetExists {
+                guard existing.st_mode & S_IFMT == S_IFDIR else {
+                    throw .io("\(from.path) was not made by LabBook, and this run writes a file of the same name; "
+                              + "move it away and run again")
+                }
+                try carryOver(path, from: from, to: to, made: made)
+            } else {
+                guard mkdir(to.path, status.st_mode & 0o7777) == 0 else {
+                    throw .io("cannot keep \(from.path) in the new run: \(lastError())")
+                }
+                try carryOver(path, from: from, to: to, made: made)
+                // A folder of LabBook's files only (an old network's logs) goes with the old run; a
+                // folder of the user's, empty or not, stays.
+                let heldLabBooks = made.contains { $0.hasPrefix(path + "/") }
+                if heldLabBooks, ((try? FileManager.default.contentsOfDirectory(atPath: to.path)) ?? []).isEmpty {
+                    rmdir(to.path)
+                }
+            }
+        }
     }
 
     /// Recreates `source`'s tree at `target`: folders made anew, everything else hard-linked (links

@@ -99,8 +99,7 @@ public struct RunVerifier {
     /// Whether a file in a run folder is of a kind a run writes (a checkpoint, an event file), so an
     /// unlisted one is out of place; the user's own files are not.
     static func isLabBookOutput(_ path: String) -> Bool {
-        path.hasSuffix(".safetensors") || path.hasPrefix(OwnedRunFolder.logsFolder + "/")
-            || path.hasPrefix("events.out.tfevents.")
+        path.hasSuffix(".safetensors") || (path as NSString).lastPathComponent.hasPrefix("events.out.tfevents.")
     }
 
     /// Each recorded TensorBoard event file against the one the re-run wrote in the same folder,

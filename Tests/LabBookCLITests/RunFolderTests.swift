@@ -41,14 +41,26 @@ final class RunFolderTests: XCTestCase {
         try Data("notes".utf8).write(to: out.appendingPathComponent("notes.txt"))
         try FileManager.default.createDirectory(at: out.appendingPathComponent("figures"), withIntermediateDirectories: true)
         try Data("png".utf8).write(to: out.appendingPathComponent("figures/plot.png"))
+        // Even inside the folder LabBook keeps TensorBoard's logs in.
+        try Data("about these logs".utf8).write(to: out.appendingPathComponent("logs/README.txt"))
 
         for arguments in [["--no-cache"], [], ["-p", "steps=20"]] {
             let result = try LabBookBinary.run(["run", "nb.md", "-o", "out", "--quiet"] + arguments, in: folder)
             XCTAssertEqual(result.status, 0, result.standardError)
             XCTAssertEqual(try String(contentsOf: out.appendingPathComponent("notes.txt"), encoding: .utf8), "notes")
             XCTAssertEqual(try String(contentsOf: out.appendingPathComponent("figures/plot.png"), encoding: .utf8), "png")
+            XCTAssertEqual(try String(contentsOf: out.appendingPathComponent("logs/README.txt"), encoding: .utf8),
+                           "about these logs")
             XCTAssert(try Fixtures.isWholeRun(out))
         }
+        // A renamed network's old log folder goes with the old run; the user's note stays.
+        try Data(Fixtures.spiralNotebook().replacingOccurrences(of: "layers:", with: "name: renamed\nlayers:").utf8)
+            .write(to: folder.appendingPathComponent("nb.md"))
+        XCTAssertEqual(try LabBookBinary.run(["run", "nb.md", "-o", "out", "--quiet"], in: folder).status, 0)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out.appendingPathComponent("logs").path).sorted(),
+                       ["README.txt", "renamed"])
+        let verified = try LabBookBinary.run(["verify", "out"], in: folder)
+        XCTAssertEqual(verified.status, 0, verified.standardOutput + verified.standardError)
         let siblings = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
         XCTAssertEqual(siblings, ["nb.md", "out"], "no staging folder is left beside the run")
     }
