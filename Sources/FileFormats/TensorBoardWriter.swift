@@ -147,26 +147,7 @@ public final class TensorBoardWriter {
     /// when the events happened). Throws, appending nothing, unless `records` is whole TFRecord
     /// frames with intact checksums.
     public func appendCaptured(_ records: [UInt8]) throws {
-        var offset = 0
-        while offset < records.count {
-            // The shortest frame: length, its checksum, no data, the data's checksum.
-            guard records.count - offset >= 16 else { throw TensorBoardWriterError.damagedRecords }
-            let lengthBytes = Array(records[offset..<(offset + 8)])
-            let length = lengthBytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
-            let lengthCRC = records[(offset + 8)..<(offset + 12)].withUnsafeBytes {
-                UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self))
-            }
-            guard lengthCRC == CRC32C.maskedChecksum(lengthBytes),
-                  length <= UInt64(records.count - offset - 16) else { throw TensorBoardWriterError.damagedRecords }
-            let dataStart = offset + 12, dataEnd = dataStart + Int(length)
-            let dataCRC = records[dataEnd..<(dataEnd + 4)].withUnsafeBytes {
-                UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self))
-            }
-            guard dataCRC == CRC32C.maskedChecksum(Array(records[dataStart..<dataEnd])) else {
-                throw TensorBoardWriterError.damagedRecords
-            }
-            offset = dataEnd + 4
-        }
+        guard TFRecordFrames.records(records) != nil else { throw TensorBoardWriterError.damagedRecords }
         guard handle != nil else { throw TensorBoardWriterError.closed(fileURL.path) }
         pending += records
         captured? += records
