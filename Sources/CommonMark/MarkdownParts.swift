@@ -93,9 +93,9 @@ public enum MarkdownParts {
     /// and does not end it on the same line: the text that ends it.
     static func htmlBlockEnd(_ line: ArraySlice<UInt8>) -> [UInt8]? {
         let indent = line.prefix { $0 == UInt8(ascii: " ") }.count
-        guard indent <= 3 else { return nil }
+        // Most lines do not start with `<`: ruled out before anything is copied.
+        guard indent <= 3, line.dropFirst(indent).first == UInt8(ascii: "<") else { return nil }
         let rest = Array(line.dropFirst(indent))
-        guard rest.first == UInt8(ascii: "<") else { return nil }
         let lower = rest.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }
         var end: [UInt8]?
         for tag in ["script", "pre", "style", "textarea"] {

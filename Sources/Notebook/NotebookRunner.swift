@@ -53,8 +53,8 @@ public final class NotebookRunner {
         var networks = 0
         for (index, planned) in plan.blocks.enumerated() {
             if failure != nil {
-                blocks.append(BlockRecord(directive: planned.directive.kind, line: planned.line, lastLine: planned.block.lastLine,
-                                          status: .skipped))
+                blocks.append(BlockRecord(directive: planned.directive.kind, line: planned.line,
+                                          lastLine: planned.block.lastLine, status: .skipped))
                 continue
             }
             let blockStart = Date()

@@ -17,7 +17,7 @@ final class RunArtifacts {
     private var events: TensorBoardWriter?
     /// The current network's log folder; nil before the first {network}.
     private var eventsFolder: URL?
-    /// Set when an event file could not be written; the run goes on without it.
+    /// Set when an event file could not be written; the runner then fails the block that logged.
     private(set) var eventsProblem: String?
     /// True between `beginBlockEvents` and `endBlockEvents`.
     private var capturingBlock = false
