@@ -243,7 +243,7 @@ public final class OwnedRunFolder {
                     throw .io("\(from.path) was not written by LabBook, and this run writes a file of the same name; "
                               + "move it away and run again")
                 }
-                try linkTree(from, to: to)
+                try link(from, to: to)
                 continue
             }
             if targetExists {
@@ -267,20 +267,9 @@ public final class OwnedRunFolder {
         }
     }
 
-    /// Recreates `source`'s tree at `target`: folders made anew, everything else hard-linked (links
-    /// themselves, not what they point to).
-    static func linkTree(_ source: URL, to target: URL) throws(RunFolderError) {
-        var status = stat()
-        guard lstat(source.path, &status) == 0 else { return }
-        if status.st_mode & S_IFMT == S_IFDIR {
-            guard mkdir(target.path, status.st_mode & 0o7777) == 0 else {
-                throw .io("cannot keep \(source.path) in the new run: \(lastError())")
-            }
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: source.path)) ?? []
-            for name in names {
-                try linkTree(source.appendingPathComponent(name), to: target.appendingPathComponent(name))
-            }
-        } else if link(source.path, target.path) != 0 {
+    /// Hard-links `source` (a link itself, not what it points to) at `target`.
+    static func link(_ source: URL, to target: URL) throws(RunFolderError) {
+        guard Glibc.link(source.path, target.path) == 0 else {
             throw .io("cannot keep \(source.path) in the new run: \(lastError())")
         }
     }
