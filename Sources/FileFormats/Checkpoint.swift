@@ -7,9 +7,11 @@ import NeuralNet
 /// Tensors carry the tutorial's TensorFlow scope names: `Layer1/weights`, `Layer1/biases`, ...; the
 /// optimizer's per-parameter state follows its parameter (`Layer1/weights/velocity`,
 /// `Layer1/weights/adam_m`, `Layer1/weights/adam_v`), and the batch order's permutation is the `I64`
-/// tensor `batch_order/permutation`. Everything else is string metadata: `format`
-/// (`labbook-checkpoint-1`), `global_step`, `layers` (JSON `[{"units":…,"activation":…}]`),
-/// `l2_regularization`, `optimizer` (JSON with `kind` and hyperparameters), `notebook_code_sha256`, and the
+/// tensor `batch_order/permutation`. Layers are numbered in the notebook's order whatever their
+/// kind (`Layer2/gamma`, `Layer2/moving_mean` for a batch norm after a convolution). Everything else
+/// is string metadata: `format` (`labbook-checkpoint-1`), `global_step`, `input_shape` (JSON, one
+/// example's shape), `layers` (JSON `[{"kind":"conv2d","filters":32,…}, …]`, which earlier versions
+/// wrote without `kind` for dense layers), `l2_regularization`, `optimizer` (JSON with `kind` and hyperparameters), `notebook_code_sha256`, and the
 /// batch order's `batch_order.generator_state`, `batch_order.position` and `batch_order.epoch`.
 ///
 /// The same checkpoint always encodes to the same bytes, so hashing checkpoints proves reruns identical.
@@ -70,7 +72,7 @@ public struct Checkpoint: Sendable, Equatable {
         /// The global step: updates applied so far.
         public var step: Int
         /// The optimizer's `slotState`: per state name, one buffer per parameter slot (slot order is
-        /// `Network.namedParameters` order). A name maps to no buffers before the first update.
+        /// `Network.trainableParameters` order). A name maps to no buffers before the first update.
         public var slotState: [String: [[Float]]]
 
         public init(settings: Settings, step: Int, slotState: [String: [[Float]]] = [:]) {
@@ -155,7 +157,7 @@ public struct Checkpoint: Sendable, Equatable {
             for name in slotState.keys where !expected.contains(name) {
                 throw CheckpointError.invalidContent("\(kind.rawValue) has no slot state named '\(name)'")
             }
-            let parameters = network.namedParameters
+            let parameters = network.trainableParameters
             for (name, buffers) in slotState where !buffers.isEmpty {
                 guard buffers.count == parameters.count else {
                     throw CheckpointError.invalidContent(
@@ -218,6 +220,7 @@ public struct Checkpoint: Sendable, Equatable {
         static let format = "format"
         static let globalStep = "global_step"
         static let layers = "layers"
+        static let inputShape = "input_shape"
         static let l2 = "l2_regularization"
         static let optimizer = "optimizer"
         static let notebookCodeSHA256 = "notebook_code_sha256"
@@ -230,26 +233,29 @@ public struct Checkpoint: Sendable, Equatable {
 
     /// The checkpoint as safetensors bytes, the same bytes for the same checkpoint.
     public func encode() throws -> [UInt8] {
-        let parameters = network.namedParameters
-        var tensors = parameters.map { SafetensorsTensor(name: $0.name, tensor: $0.tensor) }
+        var tensors = network.namedParameters.map { SafetensorsTensor(name: $0.name, tensor: $0.tensor) }
+        let trainable = network.trainableParameters
         for (stateName, suffix) in OptimizerState.slotSuffixes(of: optimizer.kind) {
             let buffers = optimizer.slotState[stateName] ?? []
-            for (buffer, parameter) in zip(buffers, parameters) {
+            for (buffer, parameter) in zip(buffers, trainable) {
                 tensors.append(SafetensorsTensor(
                     name: parameter.name + "/" + suffix,
                     tensor: Tensor(shape: parameter.tensor.shape, scalars: buffer)))
             }
         }
 
-        let layers = network.layers.map { layer in
-            "{\"units\":\(layer.outputSize),\"activation\":\(Safetensors.jsonString(layer.activation.rawValue))}"
-        }
+        // Sorted keys: the same checkpoint must always encode to the same bytes.
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let layers = String(decoding: try encoder.encode(network.specs), as: UTF8.self)
+        let inputShape = String(decoding: try encoder.encode(network.inputShape), as: UTF8.self)
         let optimizerFields = [("kind", Safetensors.jsonString(optimizer.kind.rawValue))]
             + optimizer.hyperparameters.map { ($0.name, $0.value.description) }
         var metadata = [
             MetadataKey.format: Self.formatName,
             MetadataKey.globalStep: String(optimizer.step),
-            MetadataKey.layers: "[" + layers.joined(separator: ",") + "]",
+            MetadataKey.layers: layers,
+            MetadataKey.inputShape: inputShape,
             MetadataKey.l2: network.l2.strength.description,
             MetadataKey.optimizer: "{" + optimizerFields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}",
         ]
@@ -336,24 +342,35 @@ public struct Checkpoint: Sendable, Equatable {
             return Tensor(shape: info.shape, scalars: try file.float32(name))
         }
 
-        /// The network from `layers` metadata and the weight and bias tensors, checked to chain.
+        /// The network from `input_shape` and `layers` metadata and every layer's tensors, checked to chain.
         mutating func network() throws -> Network {
             let specs = try json([LayerSpec].self, MetadataKey.layers)
             guard !specs.isEmpty else { throw CheckpointError.invalidContent("the network has no layers") }
-            guard let firstWeights = file.tensors["Layer1/weights"], firstWeights.shape.count == 2 else {
-                throw CheckpointError.invalidContent("tensor 'Layer1/weights' is missing or not a matrix")
-            }
-            var inputSize = firstWeights.shape[0]
-            var layers: [Dense] = []
-            for (index, spec) in specs.enumerated() {
-                let scope = "Layer\(index + 1)"
-                guard spec.units > 0 else {
-                    throw CheckpointError.invalidContent("\(scope) has \(spec.units) units in metadata 'layers'")
+            let inputShape: [Int]
+            if file.metadata[MetadataKey.inputShape] != nil {
+                inputShape = try json([Int].self, MetadataKey.inputShape)
+            } else {
+                // Checkpoints before convolutions held dense layers only, on vectors as wide as the first weights.
+                guard let firstWeights = file.tensors["Layer1/weights"], firstWeights.shape.count == 2 else {
+                    throw CheckpointError.invalidContent("tensor 'Layer1/weights' is missing or not a matrix")
                 }
-                let weight = try float32(scope + "/weights", shape: [inputSize, spec.units])
-                let bias = try float32(scope + "/biases", shape: [spec.units])
-                layers.append(Dense(weight: weight, bias: bias, activation: spec.activation))
-                inputSize = spec.units
+                inputShape = [firstWeights.shape[0]]
+            }
+            guard !inputShape.isEmpty, inputShape.count <= 3, inputShape.allSatisfy({ (1...1 << 24).contains($0) }),
+                  inputShape.reduce(1, *) <= 1 << 28 else {
+                throw CheckpointError.invalidContent("metadata 'input_shape' is \(inputShape), not the shape of an example")
+            }
+            var layers: [any Layer]
+            do {
+                layers = try Network.buildLayers(inputShape: inputShape, specs: specs)
+            } catch {
+                throw CheckpointError.invalidContent("metadata 'layers' does not describe a network: \(error)")
+            }
+            for index in layers.indices {
+                let scope = "Layer\(index + 1)"
+                layers[index].parameters = try layers[index].parameterSpecs.map { spec in
+                    try float32(scope + "/" + spec.name, shape: spec.shape)
+                }
             }
             let l2Text = try metadata(MetadataKey.l2)
             guard let l2 = Float(l2Text), l2.isFinite, l2 >= 0 else {
@@ -399,7 +416,7 @@ public struct Checkpoint: Sendable, Equatable {
                                  epsilon: try required(fields.epsilon, "epsilon"))
             }
             var slotState: [String: [[Float]]] = [:]
-            let parameters = network.namedParameters
+            let parameters = network.trainableParameters
             for (stateName, suffix) in OptimizerState.slotSuffixes(of: fields.kind) {
                 let names = parameters.map { $0.name + "/" + suffix }
                 let present = names.filter { file.tensors[$0] != nil }
@@ -450,30 +467,36 @@ public struct Checkpoint: Sendable, Equatable {
 
     // MARK: Restoring
 
-    /// `network` with the checkpoint's weights and biases, after checking that every parameter has the
-    /// same name and shape on both sides and every layer the same activation. The network keeps its own
-    /// L2 strength. Mismatches are all reported at once, each naming both sides.
+    /// `network` with the checkpoint's parameters, after checking that every parameter has the same
+    /// name and shape on both sides and every layer the same settings. The network keeps its own L2
+    /// strength. Mismatches are all reported at once, each naming both sides.
     public func restore(into network: Network) throws -> Network {
         var problems: [String] = []
         let saved = Dictionary(uniqueKeysWithValues: self.network.namedParameters.map { ($0.name, $0.tensor.shape) })
         let target = Dictionary(uniqueKeysWithValues: network.namedParameters.map { ($0.name, $0.tensor.shape) })
-        for (name, _) in self.network.namedParameters {
-            guard let savedShape = saved[name] else { continue }
-            if let targetShape = target[name] {
-                if savedShape != targetShape {
-                    problems.append("checkpoint has \(name) \(savedShape) but the network has \(targetShape)")
+        for parameter in self.network.namedParameters {
+            if let targetShape = target[parameter.name] {
+                if parameter.tensor.shape != targetShape {
+                    problems.append("checkpoint has \(parameter.name) \(parameter.tensor.shape) but the network has \(targetShape)")
                 }
             } else {
-                problems.append("checkpoint has \(name) \(savedShape) but the network has no \(name)")
+                problems.append("checkpoint has \(parameter.name) \(parameter.tensor.shape) but the network has no \(parameter.name)")
             }
         }
-        for (name, tensor) in network.namedParameters where saved[name] == nil {
-            problems.append("the network has \(name) \(tensor.shape) but the checkpoint has no \(name)")
+        for parameter in network.namedParameters where saved[parameter.name] == nil {
+            problems.append("the network has \(parameter.name) \(parameter.tensor.shape) but the checkpoint has no \(parameter.name)")
         }
-        for (index, (savedLayer, targetLayer)) in zip(self.network.layers, network.layers).enumerated()
-        where savedLayer.activation != targetLayer.activation {
-            problems.append("checkpoint has Layer\(index + 1) activation \(savedLayer.activation.rawValue) "
-                            + "but the network has \(targetLayer.activation.rawValue)")
+        if self.network.inputShape != network.inputShape {
+            problems.append("checkpoint takes inputs of shape \(self.network.inputShape) but the network \(network.inputShape)")
+        }
+        for (index, (savedSpec, targetSpec)) in zip(self.network.specs, network.specs).enumerated() where savedSpec != targetSpec {
+            if savedSpec.kind == "dense" && targetSpec.kind == "dense" {
+                if let saved = savedSpec.activation, let target = targetSpec.activation, saved != target {
+                    problems.append("checkpoint has Layer\(index + 1) activation \(saved.rawValue) but the network has \(target.rawValue)")
+                }
+            } else {
+                problems.append("checkpoint has Layer\(index + 1) \(savedSpec) but the network has \(targetSpec)")
+            }
         }
         guard problems.isEmpty else { throw CheckpointError.mismatch(problems) }
         return Network(layers: self.network.layers, l2: network.l2)

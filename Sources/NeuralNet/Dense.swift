@@ -1,18 +1,43 @@
 /// A fully connected layer: `activation(input · weight + bias)`.
 ///
-/// `weight` is `[inputSize, outputSize]` (TensorFlow's layout, the tutorial's `weights`), `bias` is
-/// `[outputSize]`. Batches are rows: an input batch is `[batchSize, inputSize]`.
-public struct Dense: Sendable, Equatable, CustomStringConvertible {
-    public var weight: Tensor
-    public var bias: Tensor
-    public var activation: Activation
+/// `weight` is `[inputCount, units]` (TensorFlow's layout, the tutorial's `weights`), `bias` is
+/// `[units]`. An image-shaped input is read as the vector it is in memory, as Keras's `Flatten`
+/// would give it, so a dense layer may follow a convolution directly.
+public struct Dense: Layer, Equatable {
+    public let inputShape: [Int]
+    public let units: Int
+    public var activationFunction: Activation
+    public var parameters: [Tensor]
 
     public init(weight: Tensor, bias: Tensor, activation: Activation) {
         precondition(weight.rank == 2 && bias.shape == [weight.shape[1]],
                      "Dense needs weight [in, out] and bias [out], got \(weight.shape) and \(bias.shape)")
-        self.weight = weight
-        self.bias = bias
-        self.activation = activation
+        inputShape = [weight.shape[0]]
+        units = weight.shape[1]
+        activationFunction = activation
+        parameters = [weight, bias]
+    }
+
+    /// A layer of `units` on inputs of `inputShape`, without parameter tensors until a network gives them.
+    public init(units: Int, activation: Activation, inputShape: [Int]) throws(LayerShapeError) {
+        guard units > 0 else { throw LayerShapeError("a dense layer needs at least one unit") }
+        guard inputShape.reduce(1, *) > 0 else {
+            throw LayerShapeError("a dense layer needs inputs, but its input \(inputShape) is empty")
+        }
+        self.inputShape = inputShape
+        self.units = units
+        activationFunction = activation
+        parameters = []
+    }
+
+    /// `[inputSize, units]`, TensorFlow's layout.
+    public var weight: Tensor {
+        get { parameters[0] }
+        set { parameters[0] = newValue }
+    }
+    public var bias: Tensor {
+        get { parameters[1] }
+        set { parameters[1] = newValue }
     }
 
     public init(
@@ -28,67 +53,62 @@ public struct Dense: Sendable, Equatable, CustomStringConvertible {
             activation: activation)
     }
 
-    public var inputSize: Int { weight.shape[0] }
-    public var outputSize: Int { weight.shape[1] }
-    public var parameterCount: Int { weight.count + bias.count }
+    public var inputSize: Int { inputCount }
+    public var outputSize: Int { units }
+
+    // MARK: Layer
+
+    public var spec: LayerSpec { .dense(units: outputSize, activation: activationFunction) }
+    public var outputShape: [Int] { [outputSize] }
+    public var parameterSpecs: [ParameterSpec] {
+        [ParameterSpec(name: "weights", shape: [inputSize, units],
+                       initialization: .network(fanIn: inputSize, fanOut: units), regularized: true),
+         ParameterSpec(name: "biases", shape: [units], initialization: .zeros)]
+    }
+    public var forwardOperations: Int { 2 * inputSize * outputSize }
 
     public var description: String {
-        "dense \(inputSize) -> \(outputSize)" + (activation == .none ? "" : ", \(activation.rawValue)")
+        "dense \(inputSize) -> \(outputSize)" + (activationFunction == .none ? "" : ", \(activationFunction.rawValue)")
     }
 
-    /// Writes the layer's output for `batchSize` input rows into `output` (`batchSize × outputSize`).
-    public func forward(
-        _ input: UnsafePointer<Float>, batchSize: Int, into output: UnsafeMutablePointer<Float>
-    ) {
-        let outputs = outputSize
-        bias.scalars.withUnsafeBufferPointer { bias in
-            for row in 0..<batchSize {
-                (output + row * outputs).update(from: bias.baseAddress!, count: outputs)
-            }
-        }
-        weight.scalars.withUnsafeBufferPointer { weight in
-            MatrixProduct.multiply(
-                input, transposeA: false, rowsA: batchSize, columnsA: inputSize,
-                weight.baseAddress!, transposeB: false, rowsB: inputSize, columnsB: outputs,
-                into: output, alpha: 1, beta: 1)
-        }
-        activation.apply(output, count: batchSize * outputs)
+    public func forward(_ pass: LayerPass, phase: Int) {
+        Self.forward(pass.input, rows: pass.rows, inputs: inputSize, weight: pass.parameter(0), bias: pass.parameter(1),
+                     outputs: outputSize, activation: activationFunction, into: pass.output)
     }
 
-    /// Back-propagates through the layer.
-    ///
-    /// - `outputGradient`: dLoss/dOutput on entry; overwritten with dLoss/dPreActivation.
-    /// - `weightGradient` receives `inputᵀ · δ`, plus `beta` times its previous contents.
-    /// - `biasGradient` receives the column sums of δ, summed row by row in order.
-    /// - `inputGradient`, when given, receives `δ · weightᵀ` (dLoss/dInput).
-    public func backward(
-        input: UnsafePointer<Float>, output: UnsafePointer<Float>,
-        outputGradient: UnsafeMutablePointer<Float>, batchSize: Int,
-        weightGradient: UnsafeMutablePointer<Float>, weightGradientBeta: Float = 0,
-        biasGradient: UnsafeMutablePointer<Float>,
-        inputGradient: UnsafeMutablePointer<Float>?
-    ) {
-        backPropagate(output: output, outputGradient: outputGradient, batchSize: batchSize, inputGradient: inputGradient)
-        Self.weightGradient(input: input, inputSize: inputSize, delta: outputGradient, outputSize: outputSize,
-                            batchSize: batchSize, inputs: 0..<inputSize, into: weightGradient, beta: weightGradientBeta)
-        Self.biasGradient(delta: outputGradient, outputSize: outputSize, batchSize: batchSize, into: biasGradient)
+    public func backward(_ pass: LayerPass, phase: Int) {
+        activationFunction.multiplyByDerivative(pass.outputGradient, output: pass.output, count: pass.rows * outputSize)
+        guard let inputGradient = pass.inputGradient else { return }
+        MatrixProduct.multiply(
+            pass.outputGradient, transposeA: false, rowsA: pass.rows, columnsA: outputSize,
+            pass.parameter(0), transposeB: true, rowsB: inputSize, columnsB: outputSize,
+            into: inputGradient, alpha: 1, beta: 0)
     }
 
-    /// The part of back-propagation that works row by row, so each part of a batch can do its own:
-    /// turns dLoss/dOutput in `outputGradient` into dLoss/dPreActivation (δ), and writes
-    /// dLoss/dInput, `δ · weightᵀ`, into `inputGradient` when given.
-    public func backPropagate(
-        output: UnsafePointer<Float>, outputGradient: UnsafeMutablePointer<Float>, batchSize: Int,
-        inputGradient: UnsafeMutablePointer<Float>?
-    ) {
-        activation.multiplyByDerivative(outputGradient, output: output, count: batchSize * outputSize)
-        guard let inputGradient else { return }
-        weight.scalars.withUnsafeBufferPointer { weight in
-            MatrixProduct.multiply(
-                outputGradient, transposeA: false, rowsA: batchSize, columnsA: outputSize,
-                weight.baseAddress!, transposeB: true, rowsB: inputSize, columnsB: outputSize,
-                into: inputGradient, alpha: 1, beta: 0)
+    public func parameterGradient(_ index: Int, rows: Range<Int>, pass: LayerPass, into gradient: UnsafeMutablePointer<Float>) {
+        if index == 0 {
+            Self.weightGradient(input: pass.input, inputSize: inputSize, delta: pass.outputGradient, outputSize: outputSize,
+                                batchSize: pass.rows, inputs: rows, into: gradient + rows.lowerBound * outputSize)
+        } else {
+            Self.biasGradient(delta: pass.outputGradient, outputSize: outputSize, batchSize: pass.rows, into: gradient)
         }
+    }
+
+    // MARK: The products, shared with convolutions
+
+    /// `activation(input · weight + bias)` for `rows` rows of `inputs` values into `rows × outputs`.
+    public static func forward(
+        _ input: UnsafePointer<Float>, rows: Int, inputs: Int, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+        outputs: Int, activation: Activation, into output: UnsafeMutablePointer<Float>
+    ) {
+        for row in 0..<rows {
+            (output + row * outputs).update(from: bias, count: outputs)
+        }
+        MatrixProduct.multiply(
+            input, transposeA: false, rowsA: rows, columnsA: inputs,
+            weight, transposeB: false, rowsB: inputs, columnsB: outputs,
+            into: output, alpha: 1, beta: 1)
+        activation.apply(output, count: rows * outputs)
     }
 
     /// Rows `inputs` of the weight gradient, `input[:, inputs]ᵀ · δ` over the whole batch (plus
@@ -117,43 +137,10 @@ public struct Dense: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// The layer's output for a batch `[batchSize, inputSize]`.
-    public func callAsFunction(_ input: Tensor) -> Tensor {
-        precondition(input.columns == inputSize, "Dense expects \(inputSize) inputs, got \(input.columns)")
-        var output = Tensor(shape: [input.rows, outputSize])
-        input.scalars.withUnsafeBufferPointer { input in
-            output.scalars.withUnsafeMutableBufferPointer { output in
-                forward(input.baseAddress!, batchSize: input.count / inputSize, into: output.baseAddress!)
-            }
-        }
-        return output
-    }
-
     /// The gradients of a loss with respect to the layer's parameters and input, given the batch's
     /// `input` and dLoss/dOutput.
     public func gradients(input: Tensor, outputGradient: Tensor) -> (weight: Tensor, bias: Tensor, input: Tensor) {
-        let output = self(input)
-        var delta = outputGradient
-        var weightGradient = Tensor(shape: weight.shape)
-        var biasGradient = Tensor(shape: bias.shape)
-        var inputGradient = Tensor(shape: input.shape)
-        input.scalars.withUnsafeBufferPointer { x in
-            output.scalars.withUnsafeBufferPointer { y in
-                delta.scalars.withUnsafeMutableBufferPointer { delta in
-                    weightGradient.scalars.withUnsafeMutableBufferPointer { dw in
-                        biasGradient.scalars.withUnsafeMutableBufferPointer { db in
-                            inputGradient.scalars.withUnsafeMutableBufferPointer { dx in
-                                backward(
-                                    input: x.baseAddress!, output: y.baseAddress!,
-                                    outputGradient: delta.baseAddress!, batchSize: input.rows,
-                                    weightGradient: dw.baseAddress!, biasGradient: db.baseAddress!,
-                                    inputGradient: dx.baseAddress!)
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return (weightGradient, biasGradient, inputGradient)
+        let result = gradients(input: input, outputGradient: outputGradient, training: true)
+        return (result.parameters[0], result.parameters[1], result.input)
     }
 }

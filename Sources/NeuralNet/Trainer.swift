@@ -18,24 +18,36 @@ public struct StepResult: Sendable, Equatable {
 
 /// Trains a network with a fixed batch size, one step at a time, in buffers allocated once.
 ///
-/// A step runs the forward pass, softmax cross-entropy, back-propagation layer by layer, adds the L2
-/// gradient and lets the optimizer update every parameter slot. Callers fill `input` and `labels`
-/// (or pass an `ExampleSource` and a `BatchOrder` to `step(source:order:)`) and nothing is allocated
-/// per step, so memory stays flat however long the run.
+/// A step runs every layer's forward pass, softmax cross-entropy, every layer's backward pass from
+/// the last down, then computes each trainable parameter's gradient over the batch, adds the L2
+/// gradient to the kernels' and lets the optimizer update every parameter slot. Callers fill
+/// `input` and `labels` (or pass an `ExampleSource` and a `BatchOrder` to `step(source:order:)`)
+/// and nothing is allocated per step, so memory stays flat however long the run.
 ///
 /// With `shards: 2` the work is shared between two cores, each running single-threaded BLAS products
 /// (which OpenBLAS runs faster on these shapes than one product split across two threads): the two
 /// halves of the batch run forward and backward at the same time, then each core computes half of
-/// every weight gradient's rows over the whole batch, adds their L2 term and updates them while they
-/// are still in its cache.
+/// every parameter gradient's rows over the whole batch, adds their L2 term and updates them while
+/// they are still in its cache. The halves meet only where a layer needs the whole batch (batch
+/// norm's statistics): the forward and backward passes run as few parallel sections as the layers'
+/// phases allow, one for a network without batch norm.
 ///
-/// The work is always cut into the same two parts (the batch's halves, the weight gradients' two
-/// blocks of rows), each one single-threaded OpenBLAS call, whether one thread runs both or two run
-/// one each: OpenBLAS chooses its kernels (small-matrix paths, edge tiles) by a product's shape, so a
+/// The work is always cut into the same two parts (the batch's halves, the gradients' two blocks
+/// of rows), each one single-threaded OpenBLAS call, whether one thread runs both or two run one
+/// each: OpenBLAS chooses its kernels (small-matrix paths, edge tiles) by a product's shape, so a
 /// product cut differently can differ in its last bits (SkylakeX kernels do). The same calls give a
 /// step the same bits on one core as on two, and from run to run.
 public final class Trainer {
-    public private(set) var network: Network
+    /// The network as trained so far (its parameters copied out of the trainer's buffers).
+    public var network: Network {
+        var layers = self.layers
+        for index in layers.indices {
+            layers[index].parameters = zip(layers[index].parameterSpecs, parameterBuffers[index]).map { spec, buffer in
+                Tensor(shape: spec.shape, scalars: Array(UnsafeBufferPointer(start: buffer.pointer, count: spec.count)))
+            }
+        }
+        return Network(layers: layers, l2: l2)
+    }
     public var optimizer: any Optimizer
     public let batchSize: Int
     /// How many threads run the step's parts: 1, or one per part.
@@ -44,42 +56,106 @@ public final class Trainer {
     public let parts: Int
     /// The parts a step is cut into when the batch allows.
     public static let partsPerStep = 2
+    /// Seeds the random draws of layers that make them while training (dropout).
+    public let randomSeed: UInt64
 
     /// The batch's features, `batchSize × inputSize`, filled by the caller before `step()`.
     public var input: UnsafeMutablePointer<Float> { inputBuffer.pointer }
     /// The batch's labels, `batchSize` of them.
     public var labels: UnsafeMutablePointer<Int32> { labelBuffer.pointer }
 
+    /// The layers' settings and shapes; their parameters live in `parameterBuffers` while training.
+    private let layers: [any Layer]
+    private let l2: L2Regularization
     private let inputBuffer: ScratchBuffer<Float>
     private let labelBuffer: ScratchBuffer<Int32>
+    /// Per layer: its parameters, their pointers as the layer's passes take them, and the trainable
+    /// ones' gradients (nil for the others).
+    private let parameterBuffers: [[ScratchBuffer<Float>]]
+    private let parameterTables: [ScratchBuffer<UnsafeMutablePointer<Float>>]
+    private let gradientBuffers: [[ScratchBuffer<Float>?]]
+    /// Per layer, for the whole batch: its output, dLoss/dOutput, what its forward pass keeps for
+    /// its backward pass, and what its parts share between phases.
     private let outputs: [ScratchBuffer<Float>]
     private let deltas: [ScratchBuffer<Float>]
-    /// Per layer: the batch's gradients.
-    private let weightGradients: [ScratchBuffer<Float>]
-    private let biasGradients: [ScratchBuffer<Float>]
+    private let saved: [ScratchBuffer<Float>]
+    private let shared: [ScratchBuffer<Float>]
+    /// Per part: scratch for one pass of any layer.
+    private let scratch: [ScratchBuffer<Float>]
     /// Each shard's rows of the batch.
     private let rowRanges: [Range<Int>]
+    /// The forward pass, loss and backward pass, cut where a layer needs the whole batch: each part
+    /// runs a segment's operations on its rows, and all parts finish a segment before the next.
+    private let segments: [[Operation]]
     /// Each shard's mean cross-entropy and correct predictions in the current step.
     private let shardLosses: ScratchBuffer<Double>
     private let shardCorrectCounts: ScratchBuffer<Int>
     /// The threads that run the shards, awake from one step to the next.
     private let team: WorkerTeam
 
-    public init(network: Network, optimizer: any Optimizer, batchSize: Int, shards: Int = 1) {
+    /// The global step the current passes belong to, read once per step: the optimizer is being
+    /// updated (exclusively accessed) while the gradient passes run.
+    private var passStep = 0
+
+    private enum Operation {
+        case forward(layer: Int, phase: Int)
+        case loss
+        case backward(layer: Int, phase: Int)
+    }
+
+    public init(network: Network, optimizer: any Optimizer, batchSize: Int, shards: Int = 1, randomSeed: UInt64 = 0) {
         precondition(batchSize > 0, "batch size must be positive")
-        self.network = network
         self.optimizer = optimizer
         self.batchSize = batchSize
+        self.randomSeed = randomSeed
+        layers = network.layers
+        l2 = network.l2
         parts = min(Self.partsPerStep, batchSize)
         self.shards = shards > 1 ? parts : 1
-        inputBuffer = ScratchBuffer(count: batchSize * network.inputSize, repeating: 0)
+        let inputBuffer = ScratchBuffer<Float>(count: batchSize * network.inputSize, repeating: 0)
+        self.inputBuffer = inputBuffer
         labelBuffer = ScratchBuffer(count: batchSize, repeating: 0)
-        outputs = network.layers.map { ScratchBuffer(count: batchSize * $0.outputSize, repeating: 0) }
-        deltas = network.layers.map { ScratchBuffer(count: batchSize * $0.outputSize, repeating: 0) }
-        weightGradients = network.layers.map { ScratchBuffer(count: $0.weight.count, repeating: 0) }
-        biasGradients = network.layers.map { ScratchBuffer(count: $0.bias.count, repeating: 0) }
+        parameterBuffers = network.layers.map { layer in
+            layer.parameters.map { tensor in
+                let buffer = ScratchBuffer<Float>(count: tensor.count, repeating: 0)
+                buffer.pointer.update(from: tensor.scalars, count: tensor.count)
+                return buffer
+            }
+        }
+        parameterTables = parameterBuffers.map { buffers in
+            let table = ScratchBuffer<UnsafeMutablePointer<Float>>(count: buffers.count, repeating: inputBuffer.pointer)
+            for (index, buffer) in buffers.enumerated() { table.pointer[index] = buffer.pointer }
+            return table
+        }
+        gradientBuffers = network.layers.map { layer in
+            layer.parameterSpecs.map { $0.trainable ? ScratchBuffer<Float>(count: $0.count, repeating: 0) : nil }
+        }
+        outputs = network.layers.map { ScratchBuffer(count: batchSize * $0.outputCount, repeating: 0) }
+        deltas = network.layers.map { ScratchBuffer(count: batchSize * $0.outputCount, repeating: 0) }
+        saved = network.layers.map { ScratchBuffer(count: batchSize * $0.savedCount, repeating: 0) }
         let partCount = parts
+        shared = network.layers.map { ScratchBuffer(count: partCount * $0.sharedCount, repeating: 0) }
         rowRanges = (0..<partCount).map { ($0 * batchSize / partCount)..<(($0 + 1) * batchSize / partCount) }
+        let ranges = rowRanges
+        scratch = ranges.map { rows in
+            ScratchBuffer(count: network.layers.map { $0.scratchCount(rows: rows.count) }.max() ?? 0, repeating: 0)
+        }
+        var operations: [Operation] = []
+        for (index, layer) in network.layers.enumerated() {
+            operations += (0..<layer.forwardPhases(training: true)).map { .forward(layer: index, phase: $0) }
+        }
+        operations.append(.loss)
+        for (index, layer) in network.layers.enumerated().reversed() {
+            operations += (0..<layer.backwardPhases).map { .backward(layer: index, phase: $0) }
+        }
+        var segments: [[Operation]] = [[]]
+        for operation in operations {
+            switch operation {
+            case .forward(_, let phase) where phase > 0, .backward(_, let phase) where phase > 0: segments.append([operation])
+            default: segments[segments.count - 1].append(operation)
+            }
+        }
+        self.segments = segments
         shardLosses = ScratchBuffer(count: partCount, repeating: 0)
         shardCorrectCounts = ScratchBuffer(count: partCount, repeating: 0)
         team = WorkerTeam(parts: self.shards)
@@ -94,8 +170,8 @@ public final class Trainer {
     /// `inParallel` allows), else one after the other on the caller's.
     ///
     /// Each part touches only its own piece of the shared buffers (its rows of the batch going
-    /// forward and backward, its rows of a weight matrix and its gradient after), which is what
-    /// makes handing `body` to several threads at once safe.
+    /// forward and backward, its rows of a parameter and its gradient after), which is what makes
+    /// handing `body` to several threads at once safe.
     private func forEachPart(inParallel: Bool = true, _ body: (Int) -> Void) {
         // Single-threaded products whatever the thread count, so every part is the same OpenBLAS call
         // on one core or two; OpenBLAS's own threads would only compete with the parts' anyway. Left
@@ -109,7 +185,7 @@ public final class Trainer {
     }
 
     /// The output of layer `index` (after its activation; the last layer's are the logits) for the
-    /// batch of the most recent step, `batchSize × units` values.
+    /// batch of the most recent step.
     public func layerOutput(_ index: Int) -> UnsafeBufferPointer<Float> {
         UnsafeBufferPointer(start: outputs[index].pointer, count: outputs[index].count)
     }
@@ -140,7 +216,7 @@ public final class Trainer {
     private func step(includeRegularizationLoss: Bool, prepare: (Range<Int>) -> Void) -> StepResult {
         // On every step's thread (a few cycles), so whoever calls computes as the workers do.
         labbook_flush_subnormals()
-        let regularization = includeRegularizationLoss ? network.regularizationLoss() : nil
+        let regularization = includeRegularizationLoss ? regularizationLoss() : nil
         var correct = 0
         let dataLoss = backPropagate(correct: &correct, prepare: prepare)
         applyUpdates()
@@ -148,55 +224,82 @@ public final class Trainer {
                           correct: correct, batchSize: batchSize)
     }
 
+    /// The L2 penalty of the current parameters, summed in the order `Network.regularizationLoss` sums.
+    private func regularizationLoss() -> Double {
+        guard l2.strength != 0 else { return 0 }
+        var total = 0.0
+        for (index, layer) in layers.enumerated() {
+            for (parameter, spec) in layer.parameterSpecs.enumerated() where spec.regularized {
+                var sum = 0.0
+                let values = parameterBuffers[index][parameter].pointer
+                for i in 0..<spec.count { sum += Double(values[i]) * Double(values[i]) }
+                total += Double(l2.strength) * sum / 2
+            }
+        }
+        return total
+    }
+
     /// The gradient of the loss (cross-entropy plus L2) on the batch in `input` and `labels`, per
-    /// parameter in slot order (`Layer1/weights`, `Layer1/biases`, ...), without updating anything.
+    /// trainable parameter in slot order (`Layer1/weights`, `Layer1/biases`, ...), without updating anything.
     public func gradients() -> (dataLoss: Double, gradients: [Tensor]) {
         var correct = 0
         let dataLoss = backPropagate(correct: &correct) { _ in }
-        for index in network.layers.indices {
-            computeWeightGradient(layer: index, update: SGD.Update?.none)
-            computeBiasGradient(layer: index)
-        }
-        let tensors = network.layers.indices.flatMap { index in
-            let layer = network.layers[index]
-            return [
-                Tensor(shape: layer.weight.shape, scalars: Array(UnsafeBufferPointer(
-                    start: weightGradients[index].pointer, count: layer.weight.count))),
-                Tensor(shape: layer.bias.shape, scalars: Array(UnsafeBufferPointer(
-                    start: biasGradients[index].pointer, count: layer.bias.count))),
-            ]
+        var tensors: [Tensor] = []
+        for (index, layer) in layers.enumerated() {
+            for (parameter, spec) in layer.parameterSpecs.enumerated() where spec.trainable {
+                computeGradient(layer: index, parameter: parameter, update: SGD.Update?.none)
+                tensors.append(Tensor(shape: spec.shape, scalars: Array(UnsafeBufferPointer(
+                    start: gradientBuffers[index][parameter]!.pointer, count: spec.count))))
+            }
         }
         return (dataLoss, tensors)
     }
 
-    /// Forward pass, loss and the row-by-row part of back-propagation, each shard on its own rows:
-    /// afterwards `deltas[i]` holds every layer's dLoss/dPreActivation for the whole batch, from
-    /// which `computeWeightGradient` and `computeBiasGradient` make the gradients. Returns the data
-    /// loss. `prepare` first fills each shard's rows of the batch. Nothing here allocates: a closure
+    /// Layer `index`'s pass over rows `rows` of the batch, run by `part`.
+    private func pass(layer index: Int, rows: Range<Int>, part: Int, training: Bool = true) -> LayerPass {
+        let layer = layers[index]
+        let first = rows.lowerBound
+        return LayerPass(
+            input: layerInput(index) + first * layer.inputCount,
+            output: outputs[index].pointer + first * layer.outputCount,
+            outputGradient: deltas[index].pointer + first * layer.outputCount,
+            inputGradient: index == 0 ? nil : deltas[index - 1].pointer + first * layer.inputCount,
+            rows: rows.count, firstRow: first, batchSize: batchSize,
+            parameters: UnsafeBufferPointer(start: parameterTables[index].pointer, count: parameterTables[index].count),
+            saved: saved[index].pointer + first * layer.savedCount, scratch: scratch[part].pointer,
+            shared: shared[index].pointer, part: part, parts: parts, training: training,
+            randomKey: CounterRandom.key(seed: randomSeed, step: passStep, layer: index))
+    }
+
+    /// Forward pass, loss and backward pass, each shard on its own rows: afterwards `deltas[i]` holds
+    /// what every layer's backward pass left there (dLoss/dPreActivation for layers with an
+    /// activation), from which `computeGradient` makes the gradients. Returns the data loss.
+    /// `prepare` first fills each shard's rows of the batch. Nothing here allocates: a closure
     /// parameter that is not optional stays on the stack, and the per-shard results have buffers.
     private func backPropagate(correct: inout Int, prepare: (Range<Int>) -> Void) -> Double {
-        let layerCount = network.layers.count
-        let classes = network.outputSize
+        passStep = optimizer.step
+        let last = layers.count - 1
+        let classes = layers[last].outputCount
         let shardLoss = shardLosses.pointer, shardCorrect = shardCorrectCounts.pointer
-        forEachPart { shard in
-            let rows = rowRanges[shard]
-            let first = rows.lowerBound
-            prepare(rows)
-            for (index, layer) in network.layers.enumerated() {
-                layer.forward(layerInput(index) + first * layer.inputSize, batchSize: rows.count,
-                              into: outputs[index].pointer + first * layer.outputSize)
-            }
-            shardLoss[shard] = SoftmaxCrossEntropy.loss(
-                logits: outputs[layerCount - 1].pointer + first * classes, labels: labels + first,
-                batchSize: rows.count, classes: classes,
-                gradient: deltas[layerCount - 1].pointer + first * classes,
-                correct: shardCorrect + shard, gradientBatchSize: batchSize)
-            for index in stride(from: layerCount - 1, through: 0, by: -1) {
-                let layer = network.layers[index]
-                layer.backPropagate(
-                    output: outputs[index].pointer + first * layer.outputSize,
-                    outputGradient: deltas[index].pointer + first * layer.outputSize, batchSize: rows.count,
-                    inputGradient: index == 0 ? nil : deltas[index - 1].pointer + first * network.layers[index - 1].outputSize)
+        for (number, segment) in segments.enumerated() {
+            forEachPart { shard in
+                let rows = rowRanges[shard]
+                let first = rows.lowerBound
+                if number == 0 { prepare(rows) }
+                for operation in segment {
+                    switch operation {
+                    case .forward(let index, let phase):
+                        layers[index].forward(pass(layer: index, rows: rows, part: shard), phase: phase)
+                    case .loss:
+                        shardLoss[shard] = SoftmaxCrossEntropy.loss(
+                            logits: outputs[last].pointer + first * classes, labels: labels + first,
+                            batchSize: rows.count, classes: classes,
+                            gradient: deltas[last].pointer + first * classes,
+                            correct: shardCorrect + shard, gradientBatchSize: batchSize)
+                    case .backward(let index, let phase):
+                        layers[index].backward(pass(layer: index, rows: rows, part: shard), phase: phase)
+                    }
+                }
             }
         }
         correct = (0..<parts).reduce(0) { $0 + shardCorrect[$1] }
@@ -211,38 +314,28 @@ public final class Trainer {
     /// 1,200 take a few microseconds).
     private static let parallelGradientMinimum = 32768
 
-    /// Layer `index`'s weight gradient over the whole batch, plus the L2 term. The shards each take
-    /// a block of the weight's rows (the layer's inputs); with `update`, each chunk of a block is
-    /// updated as soon as its gradient is complete, while it is still in that core's cache.
-    private func computeWeightGradient<Update: SlotUpdate>(layer index: Int, update: Update?) {
-        // Sizes read one by one: a copy of the layer would keep its weights shared, and the mutable
-        // access below would then copy all of them.
-        let (inputSize, outputSize) = (network.layers[index].inputSize, network.layers[index].outputSize)
-        let (l2, parts, count) = (network.l2, parts, network.layers[index].weight.count)
-        let gradient = weightGradients[index].pointer
-        let input = layerInput(index), delta = UnsafePointer(deltas[index].pointer)
-        let batchSize = batchSize
-        network.layers[index].weight.scalars.withUnsafeMutableBufferPointer { weight in
-            let weight = weight.baseAddress!
-            forEachPart(inParallel: count >= Self.parallelGradientMinimum) { part in
-                let inputs = (part * inputSize / parts)..<((part + 1) * inputSize / parts)
-                guard !inputs.isEmpty else { return }
-                let elements = (inputs.lowerBound * outputSize)..<(inputs.upperBound * outputSize)
-                Dense.weightGradient(input: input, inputSize: inputSize, delta: delta, outputSize: outputSize,
-                                     batchSize: batchSize, inputs: inputs, into: gradient + elements.lowerBound)
-                for start in stride(from: elements.lowerBound, to: elements.upperBound, by: Self.updateChunk) {
-                    let chunk = start..<min(start + Self.updateChunk, elements.upperBound)
-                    l2.addGradient(weight: weight + chunk.lowerBound, to: gradient + chunk.lowerBound, count: chunk.count)
-                    update?.apply(parameter: weight, gradient: gradient, range: chunk)
-                }
+    /// Parameter `parameter` of layer `index`: its gradient over the whole batch, plus the L2 term
+    /// for kernels. The shards each take a block of its rows; with `update`, each chunk of a block
+    /// is updated as soon as its gradient is complete, while it is still in that core's cache.
+    private func computeGradient<Update: SlotUpdate>(layer index: Int, parameter: Int, update: Update?) {
+        let layer = layers[index]
+        let spec = layer.parameterSpecs[parameter]
+        let (l2, parts, rowLength, rowCount) = (spec.regularized ? l2 : L2Regularization(strength: 0), parts,
+                                                spec.rowLength, spec.rowCount)
+        let gradient = gradientBuffers[index][parameter]!.pointer
+        let value = parameterBuffers[index][parameter].pointer
+        let whole = pass(layer: index, rows: 0..<batchSize, part: 0)
+        forEachPart(inParallel: spec.count >= Self.parallelGradientMinimum) { part in
+            let rows = (part * rowCount / parts)..<((part + 1) * rowCount / parts)
+            guard !rows.isEmpty else { return }
+            let elements = (rows.lowerBound * rowLength)..<(rows.upperBound * rowLength)
+            layer.parameterGradient(parameter, rows: rows, pass: whole, into: gradient)
+            for start in stride(from: elements.lowerBound, to: elements.upperBound, by: Self.updateChunk) {
+                let chunk = start..<min(start + Self.updateChunk, elements.upperBound)
+                l2.addGradient(weight: value + chunk.lowerBound, to: gradient + chunk.lowerBound, count: chunk.count)
+                update?.apply(parameter: value, gradient: gradient, range: chunk)
             }
         }
-    }
-
-    /// Layer `index`'s bias gradient over the whole batch.
-    private func computeBiasGradient(layer index: Int) {
-        Dense.biasGradient(delta: deltas[index].pointer, outputSize: network.layers[index].outputSize,
-                           batchSize: batchSize, into: biasGradients[index].pointer)
     }
 
     /// The input of layer `index`: the batch for the first layer, the previous layer's output after.
@@ -250,17 +343,16 @@ public final class Trainer {
         UnsafePointer(index == 0 ? inputBuffer.pointer : outputs[index - 1].pointer)
     }
 
-    /// Computes the gradients and updates every parameter slot, the weights in parallel blocks.
+    /// Computes the gradients and updates every trainable parameter, slot by slot.
     private func applyUpdates() {
         func apply(_ optimizer: inout some Optimizer) {
-            for index in network.layers.indices {
-                optimizer.withUpdate(slot: 2 * index, count: network.layers[index].weight.count) { update in
-                    computeWeightGradient(layer: index, update: update)
-                }
-                computeBiasGradient(layer: index)
-                network.layers[index].bias.scalars.withUnsafeMutableBufferPointer { bias in
-                    optimizer.update(slot: 2 * index + 1, parameter: bias.baseAddress!,
-                                     gradient: biasGradients[index].pointer, count: bias.count)
+            var slot = 0
+            for (index, layer) in layers.enumerated() {
+                for (parameter, spec) in layer.parameterSpecs.enumerated() where spec.trainable {
+                    optimizer.withUpdate(slot: slot, count: spec.count) { update in
+                        computeGradient(layer: index, parameter: parameter, update: update)
+                    }
+                    slot += 1
                 }
             }
             optimizer.step += 1

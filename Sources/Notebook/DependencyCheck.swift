@@ -8,7 +8,8 @@ struct DependencyCheck {
     /// What the blocks so far have set up, as far as it can be known without running them.
     private struct State {
         var data: (directive: DataDirective, line: Int, train: Int, validation: Int, test: Int)?
-        var network: (directive: NetworkDirective, line: Int, inputs: Int)?
+        /// The network, its layers as built on the data before it (nil when they do not fit), and its input shape.
+        var network: (directive: NetworkDirective, line: Int, inputs: [Int], layers: [any Layer]?)?
         var trained = false
         var evaluated = false
         var checkpointNames: [String: Int] = [:]
@@ -44,19 +45,18 @@ struct DependencyCheck {
                 state.data = (data, at.line, limited.train - data.validation, data.validation, limited.test)
             case .network(let network):
                 guard need("data", state.data != nil), let data = state.data else { break }
-                let classes = data.directive.shape.classes
-                if let last = network.layers.last, last.units != classes {
-                    diagnostics.append(Diagnostic(network.layerLocations.last ?? at,
-                        "the last layer has \(last.units) units, but \(data.directive.dataset.rawValue) "
-                        + "(line \(data.line)) has \(classes) classes: the output layer needs one unit per class"))
+                let inputShape = network.inputShape(for: data.directive)
+                let layers = checkLayers(network, inputShape: inputShape, data: data.directive, dataLine: data.line,
+                                         at: at, &diagnostics)
+                if let layers {
+                    let bytes = Self.networkBytes(inputs: inputShape, layers: layers, batchSize: 1000, optimizerSlots: 2,
+                                                  training: true)
+                    if bytes > memoryLimit / 2 {
+                        diagnostics.append(Diagnostic(at, "this network needs about \(Self.megabytes(bytes)) to train, "
+                                                      + "more than this machine's \(Self.megabytes(memoryLimit)) allow"))
+                    }
                 }
-                let bytes = Self.networkBytes(inputs: data.directive.shape.features, layers: network.layers,
-                                              batchSize: 1000, optimizerSlots: 2)
-                if bytes > memoryLimit / 2 {
-                    diagnostics.append(Diagnostic(at, "this network needs about \(Self.megabytes(bytes)) to train, "
-                                                  + "more than this machine's \(Self.megabytes(memoryLimit)) allow"))
-                }
-                state.network = (network, at.line, data.directive.shape.features)
+                state.network = (network, at.line, inputShape, layers)
                 state.networkCount += 1
                 let name = NotebookPlan.networkName(network, ordinal: state.networkCount)
                 if let earlier = state.networkNames[name] {
@@ -76,8 +76,10 @@ struct DependencyCheck {
                     diagnostics.append(Diagnostic(train.evalEveryLocation, "'eval_every' needs a validation split: "
                                                   + "add 'validation: N' to the {data} block at line \(data.line)"))
                 }
-                let bytes = Self.networkBytes(inputs: network.inputs, layers: network.directive.layers,
-                                              batchSize: train.batchSize, optimizerSlots: train.optimizer == .adam ? 2 : 1)
+                let bytes = network.layers.map {
+                    Self.networkBytes(inputs: network.inputs, layers: $0, batchSize: train.batchSize,
+                                      optimizerSlots: train.optimizer == .adam ? 2 : 1, training: true)
+                } ?? 0
                 if bytes > memoryLimit / 2 {
                     diagnostics.append(Diagnostic(train.batchSizeLocation, "training with batches of "
                         + "\(train.batchSize) needs about \(Self.megabytes(bytes)), more than this machine's "
@@ -109,12 +111,56 @@ struct DependencyCheck {
     }
 
     private func checkFeatures(data: DataDirective, dataLine: Int,
-                               network: (directive: NetworkDirective, line: Int, inputs: Int),
+                               network: (directive: NetworkDirective, line: Int, inputs: [Int], layers: [any Layer]?),
                                at: SourceLocation, _ diagnostics: inout [Diagnostic]) {
-        if network.inputs != data.shape.features {
-            diagnostics.append(Diagnostic(at, "the network (line \(network.line)) takes \(network.inputs) inputs, "
-                                          + "but the data (line \(dataLine)) has \(data.shape.features) features"))
+        let shape = network.directive.inputShape(for: data)
+        guard network.inputs != shape else { return }
+        if network.inputs.count == 1 && shape.count == 1 {
+            diagnostics.append(Diagnostic(at, "the network (line \(network.line)) takes \(network.inputs[0]) inputs, "
+                                          + "but the data (line \(dataLine)) has \(shape[0]) features"))
+        } else {
+            diagnostics.append(Diagnostic(at, "the network (line \(network.line)) takes inputs of shape \(network.inputs), "
+                                          + "but the data (line \(dataLine)) are \(shape)"))
         }
+    }
+
+    /// Builds the network's layers on `inputShape`, reporting at its line every layer that does not
+    /// fit the one before it, a batch norm that follows no conv2d or dense layer, and an output that
+    /// is not one value per class. Returns the layers when they all fit.
+    private func checkLayers(_ network: NetworkDirective, inputShape: [Int], data: DataDirective, dataLine: Int,
+                             at: SourceLocation, _ diagnostics: inout [Diagnostic]) -> [any Layer]? {
+        func location(_ index: Int) -> SourceLocation {
+            network.layerLocations.indices.contains(index) ? network.layerLocations[index] : at
+        }
+        var fits = true
+        for (index, spec) in network.layers.enumerated() where spec.kind == "batch_norm" {
+            let previous = index == 0 ? nil : network.layers[index - 1].kind
+            if previous != "conv2d" && previous != "dense" {
+                diagnostics.append(Diagnostic(location(index), previous == nil
+                    ? "batch_norm cannot be the first layer: it normalizes the output of a conv2d or dense layer"
+                    : "batch_norm must follow a conv2d or dense layer, not \(previous!)"))
+                fits = false
+            }
+        }
+        let layers: [any Layer]
+        do {
+            layers = try Network.buildLayers(inputShape: inputShape, specs: network.layers)
+        } catch {
+            let dataName = data.dataset.rawValue
+            let message = error.layer == 0 && inputShape.count == 1 && data.imageShape == nil
+                ? error.message + " (\(dataName), line \(dataLine), is not images)" : error.message
+            diagnostics.append(Diagnostic(location(error.layer), message))
+            return nil
+        }
+        let classes = data.shape.classes
+        if let last = layers.last, last.outputCount != classes {
+            let output = last.outputShape.count == 1 ? "\(last.outputCount) units"
+                : "outputs \(last.outputShape) (\(last.outputCount) values)"
+            diagnostics.append(Diagnostic(location(layers.count - 1),
+                "the last layer has \(output), but \(data.dataset.rawValue) (line \(dataLine)) has \(classes) classes: "
+                + "the output layer needs one unit per class"))
+        }
+        return fits ? layers : nil
     }
 
     private func checkPlot(_ plot: PlotDirective, state: State, at: SourceLocation,
@@ -130,14 +176,25 @@ struct DependencyCheck {
             }
         case .histograms:
             require(state.trained, "needs a {train} block before it (histograms are recorded while training)")
-            if plot.subject != .logits, let layers = state.network?.directive.layers.count {
-                require(plot.layer <= layers, "asks for layer \(plot.layer), but the network has \(layers) layers")
+            if plot.subject != .logits, let layers = state.network?.directive.layers {
+                require(plot.layer <= layers.count, "asks for layer \(plot.layer), but the network has \(layers.count) layers")
+                if plot.subject == .weights, plot.layer <= layers.count, !["dense", "conv2d"].contains(layers[plot.layer - 1].kind) {
+                    require(false, "asks for the weights of layer \(plot.layer), a \(layers[plot.layer - 1].kind) layer, which has none")
+                }
             }
         case .confusion:
             require(state.evaluated, "needs an {evaluate} block before it")
         case .weights:
             require(state.network != nil, "needs a {network} block before it")
             require(state.data.map { $0.directive.dataset != .spiral } ?? false, "needs image data to draw weights as images")
+            if let layers = state.network?.directive.layers {
+                if plot.layer > layers.count {
+                    require(false, "asks for layer \(plot.layer), but the network has \(layers.count) layers")
+                } else if !(layers[plot.layer - 1].kind == "conv2d" || (plot.layer == 1 && layers[0].kind == "dense")) {
+                    require(false, "draws the weights of a conv2d layer or of a first dense layer, "
+                            + "not of layer \(plot.layer) (\(layers[plot.layer - 1].kind))")
+                }
+            }
         case .samples:
             require(state.network != nil, "needs a {network} block before it")
             require(state.data.map { $0.directive.dataset != .spiral } ?? false, "needs image data to show samples")
@@ -147,18 +204,20 @@ struct DependencyCheck {
         }
     }
 
-    /// Parameters with optimizer state and gradients, plus activations for a batch, in bytes.
-    static func networkBytes(inputs: Int, layers: [LayerSpec], batchSize: Int, optimizerSlots: Int) -> UInt64 {
-        var parameters: UInt64 = 0
-        var activations: UInt64 = UInt64(inputs)
-        var fanIn = UInt64(inputs)
+    /// Bytes to train (parameters with their gradients and optimizer state, and every layer's
+    /// buffers for a batch) or to evaluate `batchSize` examples.
+    static func networkBytes(inputs: [Int], layers: [any Layer], batchSize: Int, optimizerSlots: Int,
+                             training: Bool) -> UInt64 {
+        let parameters = UInt64(layers.reduce(0) { $0 + $1.parameterCount })
+        // Per example: the input, and each layer's output, gradient (training) and saved values.
+        var perExample = UInt64(inputs.reduce(1, *))
         for layer in layers {
-            let units = UInt64(layer.units)
-            parameters += fanIn * units + units
-            activations += 2 * units
-            fanIn = units
+            perExample += UInt64(layer.outputCount) * (training ? 2 : 1) + UInt64(layer.savedCount)
         }
-        return 4 * (parameters * UInt64(2 + optimizerSlots) + activations * UInt64(batchSize))
+        let scratch = UInt64(layers.map { $0.scratchCount(rows: batchSize) }.max() ?? 0)
+        let parameterCopies = UInt64(training ? 2 + optimizerSlots : 1)
+        let (total, overflow) = perExample.multipliedReportingOverflow(by: UInt64(batchSize))
+        return overflow ? .max : 4 &* (parameters &* parameterCopies &+ total &+ scratch)
     }
 
     static func megabytes(_ bytes: UInt64) -> String {

@@ -97,6 +97,15 @@ public struct DataDirective: Sendable, Equatable {
         }
     }
 
+    /// The images' shape; nil for data that are not images.
+    public var imageShape: (height: Int, width: Int, channels: Int)? {
+        switch dataset {
+        case .cifar10, .cifar10Python: (32, 32, 3)
+        case .mnist, .fashionMNIST: (28, 28, 1)
+        case .spiral: nil
+        }
+    }
+
     /// Examples, features and classes of the dataset before `limit` and `validation` are applied.
     public var shape: (train: Int, test: Int, features: Int, classes: Int) {
         switch dataset {
@@ -107,7 +116,7 @@ public struct DataDirective: Sendable, Equatable {
     }
 }
 
-/// `{network}`: dense layers on top of the data's features.
+/// `{network}`: a stack of layers on top of the data's features (see `LayerSchema` for the syntax).
 public struct NetworkDirective: Sendable, Equatable {
     public var layers: [LayerSpec]
     /// Where each layer is written, for messages.
@@ -151,12 +160,28 @@ public struct NetworkDirective: Sendable, Equatable {
     }
 
     static func readLayer(_ item: YAMLNode, isLast: Bool, fields: inout DirectiveFields) -> LayerSpec? {
-        var layer = DirectiveFields(item, directive: "network", location: item.location, allowed: ["dense", "activation"])
-        defer { fields.absorb(layer) }
-        guard case .mapping = item else { return nil }
-        let units = layer.int("dense", required: true, in: 1...1_000_000)
-        let activation: Activation = layer.choice("activation") ?? (isLast ? .none : .relu)
-        return units.map { LayerSpec(units: $0, activation: activation) }
+        LayerSchema.read(item, isLast: isLast, fields: &fields)
+    }
+
+    /// Whether the network reads images as images (height, width, channels): it has a layer that
+    /// works on them. Networks of dense layers read an image as the vector it is stored as.
+    public var takesImages: Bool {
+        layers.contains { spec in
+            switch spec {
+            case .conv2d, .maxPool, .avgPool, .globalAvgPool: true
+            default: false
+            }
+        }
+    }
+
+    /// The shape of one example this network reads from `data`.
+    public func inputShape(for data: DataDirective) -> [Int] {
+        inputShape(features: data.shape.features, image: data.imageShape)
+    }
+
+    /// The shape of one example this network reads from data of `features` values, images of `image`.
+    public func inputShape(features: Int, image: (height: Int, width: Int, channels: Int)?) -> [Int] {
+        if takesImages, let image { [image.height, image.width, image.channels] } else { [features] }
     }
 }
 

@@ -18,9 +18,13 @@ struct HistogramRecorder {
             if name == "logits" {
                 percentiles = Percentiles.compute(trainer.layerOutput(layers.count - 1))
             } else if let (layer, subject) = Self.parse(name), layer < layers.count {
-                percentiles = subject == "weights"
-                    ? layers[layer].weight.scalars.withUnsafeBufferPointer { Percentiles.compute($0) }
-                    : Percentiles.compute(trainer.layerOutput(layer))
+                if subject == "activations" {
+                    percentiles = Percentiles.compute(trainer.layerOutput(layer))
+                } else if let parameter = layers[layer].parameterSpecs.firstIndex(where: { $0.name == subject }) {
+                    percentiles = layers[layer].parameters[parameter].scalars.withUnsafeBufferPointer { Percentiles.compute($0) }
+                } else {
+                    continue
+                }
             } else {
                 continue
             }
@@ -39,8 +43,31 @@ struct HistogramRecorder {
     }
 }
 
-/// A dense layer's incoming weights drawn as images, one tile per unit.
+/// A layer's weights drawn as images: a dense layer's incoming weights, one tile per unit, or a
+/// convolution's filters, each a small colour image when they read the input image, else one
+/// grey tile per filter and input channel.
 enum WeightTiles {
+    static func make(_ layer: any Layer, shape: ImageShape, count: Int) -> ImageSamples? {
+        if let dense = layer as? Dense { return make(dense, shape: shape, count: count) }
+        guard case .conv2d(let filters, let kernel, _, _, _) = layer.spec, let weights = layer.parameters.first,
+              let channels = layer.inputShape.last else { return nil }
+        // Weights are [kernel, kernel, channels, filters]; a tile is planar, channel by channel.
+        func value(filter: Int, channel: Int, pixel: Int) -> Float { weights.scalars[(pixel * channels + channel) * filters + filter] }
+        let pixels = kernel * kernel
+        if channels == shape.channels && layer.inputShape == [shape.height, shape.width, shape.channels] {
+            let tiles = (0..<min(count, filters)).map { filter in
+                Self.bytes((0..<channels).flatMap { channel in (0..<pixels).map { value(filter: filter, channel: channel, pixel: $0) } })
+            }
+            return ImageSamples(shape: ImageLayout(ImageShape(channels: channels, height: kernel, width: kernel)),
+                                labels: Array(0..<tiles.count), images: tiles)
+        }
+        let tiles = (0..<min(count, filters * channels)).map { tile in
+            Self.bytes((0..<pixels).map { value(filter: tile / channels, channel: tile % channels, pixel: $0) })
+        }
+        return ImageSamples(shape: ImageLayout(ImageShape(channels: 1, height: kernel, width: kernel)),
+                            labels: (0..<tiles.count).map { $0 / channels }, images: tiles)
+    }
+
     /// Tiles of the first `count` units of `layer`, whose inputs are images of `shape`; each tile's
     /// weights are rescaled to 0...255 over its own range, so every unit's pattern is visible.
     static func make(_ layer: Dense, shape: ImageShape, count: Int) -> ImageSamples? {

@@ -123,7 +123,7 @@ public final class NotebookRunner {
     func execute(_ planned: PlannedBlock) throws -> BlockMetrics? {
         switch planned.directive {
         case .data(let data): return try loadData(data, planned)
-        case .network(let network): return try buildNetwork(network)
+        case .network(let network): return try buildNetwork(network, planned)
         case .train(let directive): return try train(directive, planned)
         case .evaluate(let directive): return try evaluate(directive, planned)
         case .plot(let plot): return try self.plot(plot, planned)
@@ -201,24 +201,33 @@ public final class NotebookRunner {
         return Array(values[(index * examples.featureCount)..<((index + 1) * examples.featureCount)])
     }
 
-    private func buildNetwork(_ directive: NetworkDirective) throws -> BlockMetrics {
+    private func buildNetwork(_ directive: NetworkDirective, _ planned: PlannedBlock) throws -> BlockMetrics {
         try loadPendingData()
-        let features = state.dataset?.featureCount ?? 0
+        guard let dataset = state.dataset else { throw fail(planned, "{network} needs a {data} block before it") }
+        let inputShape = directive.inputShape(features: dataset.featureCount,
+                                              image: dataset.imageShape.map { ($0.height, $0.width, $0.channels) })
         // Initialization draws from its own stream so adding a block elsewhere can not change it.
         var generator = SeededGenerator(seed: plan.frontMatter.seed)
-        let network = Network(inputSize: features, layers: directive.layers, initializer: directive.initializer,
-                              l2: directive.l2, generator: &generator)
+        let network: Network
+        do {
+            network = try Network(inputShape: inputShape, specs: directive.layers, initializer: directive.initializer,
+                                  l2: directive.l2, generator: &generator)
+        } catch {
+            throw fail(planned, error.description)
+        }
         state.network = network
         state.trainer = nil
         state.trainingSettings = nil
         state.history = []
         state.restored = nil
         let layers = network.layers.enumerated().map { index, layer in
-            NetworkMetrics.Layer(name: "Layer\(index + 1)", inputs: layer.inputSize, outputs: layer.outputSize,
-                                 activation: layer.activation.rawValue, parameters: layer.parameterCount)
+            NetworkMetrics.Layer(name: "Layer\(index + 1)", inputs: layer.inputCount, outputs: layer.outputCount,
+                                 activation: (layer.activation ?? .none).rawValue, parameters: layer.parameterCount,
+                                 kind: layer.spec.kind, outputShape: layer.outputShape, summary: layer.spec.description)
         }
         return .network(NetworkMetrics(name: networkName, layers: layers, parameters: network.parameterCount,
-                                       initializer: directive.initializer.rawValue, l2: Double(directive.l2)))
+                                       initializer: directive.initializer.rawValue, l2: Double(directive.l2),
+                                       inputShape: inputShape))
     }
 
     private func train(_ directive: TrainDirective, _ planned: PlannedBlock) throws -> BlockMetrics {
@@ -253,7 +262,7 @@ public final class NotebookRunner {
         let validation = directive.evalEvery == nil ? nil : state.examples(.validation)
         let firstStep = trainer.optimizer.step
         progress.start(steps: directive.steps)
-        var histograms = HistogramRecorder(names: Self.histogramNames(layerCount: network.layers.count))
+        var histograms = HistogramRecorder(names: Self.histogramNames(network))
         var checkpointProblem: String?
         let start = Date()
         let records: [TrainingRecord]
@@ -388,8 +397,11 @@ public final class NotebookRunner {
     /// The quantities recorded as histograms while training: the logits (TensorBoard's view of them
     /// too) and every layer's weights and activations. All of them, whatever the notebook plots, so
     /// what a {train} block records never depends on the blocks after it.
-    static func histogramNames(layerCount: Int) -> [String] {
-        ["logits"] + (1...max(layerCount, 1)).flatMap { ["Layer\($0)/weights", "Layer\($0)/activations"] }
+    static func histogramNames(_ network: Network) -> [String] {
+        ["logits"] + network.layers.enumerated().flatMap { index, layer in
+            (layer.parameterSpecs.contains { $0.name == "weights" } ? ["Layer\(index + 1)/weights"] : [])
+                + ["Layer\(index + 1)/activations"]
+        }
     }
 
     private func plot(_ directive: PlotDirective, _ planned: PlannedBlock) throws -> BlockMetrics {
@@ -409,7 +421,10 @@ public final class NotebookRunner {
             guard let network = state.currentNetwork, let shape = state.dataset?.imageShape else {
                 throw fail(planned, "there are no image weights to draw")
             }
-            metrics.images = WeightTiles.make(network.layers[0], shape: shape, count: directive.count)
+            guard network.layers.indices.contains(directive.layer - 1) else {
+                throw fail(planned, "the network has no layer \(directive.layer)")
+            }
+            metrics.images = WeightTiles.make(network.layers[directive.layer - 1], shape: shape, count: directive.count)
         case .samples:
             try loadPendingData()
             guard let network = state.currentNetwork, let examples = state.examples(directive.split),
@@ -420,7 +435,7 @@ public final class NotebookRunner {
             var features = [Float](repeating: 0, count: count * examples.featureCount)
             var labels = [Int32](repeating: 0, count: count)
             Array(0..<count).withUnsafeBufferPointer { examples.gather($0, features: &features, labels: &labels) }
-            let predicted = Metrics.argmax(network(Tensor(shape: [count, examples.featureCount], scalars: features)))
+            let predicted = Metrics.argmax(network(Tensor(shape: [count] + network.inputShape, scalars: features)))
             metrics.images = ImageSamples(shape: ImageLayout(shape), labels: labels.map(Int.init), predicted: predicted,
                                           images: (0..<count).map { Self.imageBytes(examples.examples, $0) })
         }
@@ -437,7 +452,8 @@ public final class NotebookRunner {
 
 /// LabBook's version. It is part of every cache key, so a version whose training gives different
 /// bits (0.3.0: weight gradients summed over the whole batch at once) or records other things (0.4.0:
-/// every layer's histograms, network names, per-network logs) never replays an older one's.
+/// every layer's histograms, network names, per-network logs; 0.5.0: layer kinds in records and
+/// checkpoint metadata) never replays an older one's.
 public enum LabBookVersion {
-    public static let current = "0.4.0"
+    public static let current = "0.5.0"
 }

@@ -291,17 +291,29 @@ public struct HistogramSeries: Codable, Sendable, Equatable {
 public struct NetworkMetrics: Codable, Sendable, Equatable {
     public struct Layer: Codable, Sendable, Equatable {
         public var name: String
+        /// Values per example going in and out.
         public var inputs: Int
         public var outputs: Int
+        /// `none` for layers without an activation.
         public var activation: String
         public var parameters: Int
+        /// `dense`, `conv2d`, `max_pool`, ...; absent (dense) in records before layer kinds.
+        public var kind: String?
+        /// One example's output shape (`[30, 30, 32]`); absent in records before layer kinds.
+        public var outputShape: [Int]?
+        /// The layer's settings in words (`conv2d 32, 3x3, relu`).
+        public var summary: String?
 
-        public init(name: String, inputs: Int, outputs: Int, activation: String, parameters: Int) {
+        public init(name: String, inputs: Int, outputs: Int, activation: String, parameters: Int,
+                    kind: String? = nil, outputShape: [Int]? = nil, summary: String? = nil) {
             self.name = name
             self.inputs = inputs
             self.outputs = outputs
             self.activation = activation
             self.parameters = parameters
+            self.kind = kind
+            self.outputShape = outputShape
+            self.summary = summary
         }
     }
 
@@ -311,9 +323,13 @@ public struct NetworkMetrics: Codable, Sendable, Equatable {
     public var parameters: Int
     public var initializer: String
     public var l2: Double
+    /// One example's shape as the network reads it; absent in records before layer kinds.
+    public var inputShape: [Int]?
 
-    public init(name: String? = nil, layers: [Layer], parameters: Int, initializer: String, l2: Double) {
+    public init(name: String? = nil, layers: [Layer], parameters: Int, initializer: String, l2: Double,
+                inputShape: [Int]? = nil) {
         self.name = name
+        self.inputShape = inputShape
         self.layers = layers
         self.parameters = parameters
         self.initializer = initializer

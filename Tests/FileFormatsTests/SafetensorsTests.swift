@@ -360,7 +360,9 @@ final class SafetensorsTests: XCTestCase {
         let file = try Safetensors.decode(try checkpoint.encode())
         XCTAssertEqual(file.metadata["format"], "labbook-checkpoint-1")
         XCTAssertEqual(file.metadata["global_step"], "2")
-        XCTAssertEqual(file.metadata["layers"], #"[{"units":4,"activation":"relu"},{"units":3,"activation":"none"}]"#)
+        XCTAssertEqual(file.metadata["layers"],
+                       #"[{"activation":"relu","kind":"dense","units":4},{"activation":"none","kind":"dense","units":3}]"#)
+        XCTAssertEqual(file.metadata["input_shape"], "[5]")
         XCTAssertEqual(file.metadata["optimizer"],
                        #"{"kind":"adam","learning_rate":0.001,"beta1":0.9,"beta2":0.999,"epsilon":1e-08}"#)
         XCTAssertEqual(file.metadata["l2_regularization"], "0.001")
@@ -489,7 +491,8 @@ final class SafetensorsTests: XCTestCase {
                                                       LayerSpec(units: 3, activation: .none)],
                                initializer: .glorot, l2: 0.5, generator: &generator)
         let restored = try checkpoint.restore(into: matching)
-        XCTAssertEqual(restored.layers, checkpoint.network.layers)
+        XCTAssertEqual(restored.layers.map(\.parameters), checkpoint.network.layers.map(\.parameters))
+        XCTAssertEqual(restored.specs, checkpoint.network.specs)
         XCTAssertEqual(restored.l2.strength, 0.5, "the target keeps its own L2 strength")
     }
 

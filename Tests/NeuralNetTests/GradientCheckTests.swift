@@ -143,7 +143,7 @@ final class GradientCheckTests: XCTestCase {
             inputSize: inputs, layers: [LayerSpec(units: hidden, activation: .tanh), LayerSpec(units: classes, activation: .none)],
             initializer: .glorot, l2: 0.05, generator: &generator)
         var layers = network.layers
-        layers[0].bias = Tensor(shape: [hidden], scalars: randomValues(hidden, &generator, scale: 0.1))
+        layers[0].parameters[1] = Tensor(shape: [hidden], scalars: randomValues(hidden, &generator, scale: 0.1))
         let tested = Network(layers: layers, l2: network.l2)
         let trainer = Trainer(network: tested, optimizer: SGD(learningRate: 0), batchSize: rows)
         let input = randomValues(rows * inputs, &generator)

@@ -162,16 +162,11 @@ final class TrainerTests: XCTestCase {
                 stepper.labels.update(from: labels, count: labels.count)
                 let (_, gradients) = stepper.gradients()
                 for (slot, gradient) in gradients.enumerated() {
-                    let layer = slot / 2
-                    if slot % 2 == 0 {
-                        expected.layers[layer].weight.scalars.withUnsafeMutableBufferPointer {
-                            optimizer.update(slot: slot, parameter: $0.baseAddress!, gradient: gradient.scalars, count: $0.count)
-                        }
-                    } else {
-                        expected.layers[layer].bias.scalars.withUnsafeMutableBufferPointer {
-                            optimizer.update(slot: slot, parameter: $0.baseAddress!, gradient: gradient.scalars, count: $0.count)
-                        }
+                    var parameters = expected.layers[slot / 2].parameters
+                    parameters[slot % 2].scalars.withUnsafeMutableBufferPointer {
+                        optimizer.update(slot: slot, parameter: $0.baseAddress!, gradient: gradient.scalars, count: $0.count)
                     }
+                    expected.layers[slot / 2].parameters = parameters
                 }
                 optimizer.step += 1
             }
