@@ -140,11 +140,17 @@ public struct NormalizedExamples: ExampleSource, Sendable {
     public let examples: LabeledExamples
     public let normalizer: Normalizer
     public let classCount: Int
+    /// When set, images are handed out pixel by pixel with their channels together (height, width,
+    /// channels: what convolutions read) rather than channel by channel as they are stored.
+    public let channelsLast: ImageShape?
 
-    public init(_ examples: LabeledExamples, normalizer: Normalizer, classCount: Int) {
+    public init(_ examples: LabeledExamples, normalizer: Normalizer, classCount: Int, channelsLast: ImageShape? = nil) {
+        precondition(channelsLast.map { $0.featureCount == examples.featureCount } ?? true,
+                     "an image shape of \(channelsLast!.featureCount) values for examples of \(examples.featureCount)")
         self.examples = examples
         self.normalizer = normalizer
         self.classCount = classCount
+        self.channelsLast = channelsLast
     }
 
     public var count: Int { examples.count }
@@ -153,5 +159,20 @@ public struct NormalizedExamples: ExampleSource, Sendable {
     public func gather(_ indices: UnsafeBufferPointer<Int>, features: UnsafeMutablePointer<Float>,
                        labels: UnsafeMutablePointer<Int32>) {
         normalizer.gather(indices, from: examples, features: features, labels: labels)
+        guard let shape = channelsLast, shape.channels > 1 else { return }
+        // Reordered row by row after normalizing, through a buffer on the stack: the normalizing
+        // kernel stays the one the dense networks use, and nothing is allocated per batch.
+        let (channels, pixels) = (shape.channels, shape.height * shape.width)
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: shape.featureCount) { planar in
+            let planar = planar.baseAddress!
+            for row in 0..<indices.count {
+                let target = features + row * shape.featureCount
+                planar.update(from: target, count: shape.featureCount)
+                for channel in 0..<channels {
+                    let plane = planar + channel * pixels
+                    for pixel in 0..<pixels { target[pixel * channels + channel] = plane[pixel] }
+                }
+            }
+        }
     }
 }

@@ -121,10 +121,15 @@ public final class TensorBoardWriter {
     private func appendSummary(value: ProtobufMessage, step: Int) {
         var summary = ProtobufMessage()
         summary.bytes(field: 1, value.bytes)
+        appendEvent(step: step) { $0.bytes(field: 5, summary.bytes) }
+    }
+
+    /// Appends an event at `step` whose content `fill` adds after the wall time and step.
+    func appendEvent(step: Int, _ fill: (inout ProtobufMessage) -> Void) {
         var event = ProtobufMessage()
         event.double(field: 1, wallTime())
         event.int64(field: 2, Int64(step))
-        event.bytes(field: 5, summary.bytes)
+        fill(&event)
         appendRecord(event.bytes)
         if pending.count >= Self.flushThreshold, deferredError == nil {
             do { try flush() } catch { deferredError = error }
@@ -268,7 +273,7 @@ public struct TensorBoardHistogram: Sendable, Equatable {
 }
 
 /// A protocol buffer message under construction: the few wire types event files need.
-private struct ProtobufMessage {
+struct ProtobufMessage {
     var bytes: [UInt8] = []
 
     private enum WireType: UInt64 {

@@ -56,8 +56,12 @@ public final class Trainer {
     public let parts: Int
     /// The parts a step is cut into when the batch allows.
     public static let partsPerStep = 2
-    /// Seeds the random draws of layers that make them while training (dropout).
+    /// Seeds the random draws of layers that make them while training (dropout) and of augmentation.
     public let randomSeed: UInt64
+    /// Flips and crops applied to each batch as it is gathered, when set.
+    public var augmentation: ImageAugmentation? {
+        didSet { precondition(augmentation.map { $0.featureCount == layers[0].inputCount } ?? true, "augmentation of another shape") }
+    }
 
     /// The batch's features, `batchSize × inputSize`, filled by the caller before `step()`.
     public var input: UnsafeMutablePointer<Float> { inputBuffer.pointer }
@@ -285,7 +289,10 @@ public final class Trainer {
             forEachPart { shard in
                 let rows = rowRanges[shard]
                 let first = rows.lowerBound
-                if number == 0 { prepare(rows) }
+                if number == 0 {
+                    prepare(rows)
+                    augmentation?.apply(to: input, rows: rows, key: CounterRandom.key(seed: randomSeed, step: passStep, layer: -1))
+                }
                 for operation in segment {
                     switch operation {
                     case .forward(let index, let phase):

@@ -72,6 +72,17 @@ struct DependencyCheck {
                     diagnostics.append(Diagnostic(train.batchSizeLocation, "'batch_size' is \(train.batchSize), but "
                                                   + "there are only \(data.train) training examples"))
                 }
+                if let augment = train.augment {
+                    if let image = data.directive.imageShape {
+                        if augment.crop >= min(image.height, image.width) {
+                            diagnostics.append(Diagnostic(train.augmentLocation, "'crop' is \(augment.crop), but the images are "
+                                                          + "\(image.height)x\(image.width): crop by less than their side"))
+                        }
+                    } else {
+                        diagnostics.append(Diagnostic(train.augmentLocation, "'augment' flips and crops images, but "
+                                                      + "\(data.directive.dataset.rawValue) (line \(data.line)) is not images"))
+                    }
+                }
                 if train.evalEvery != nil && data.validation == 0 {
                     diagnostics.append(Diagnostic(train.evalEveryLocation, "'eval_every' needs a validation split: "
                                                   + "add 'validation: N' to the {data} block at line \(data.line)"))
@@ -194,6 +205,19 @@ struct DependencyCheck {
                     require(false, "draws the weights of a conv2d layer or of a first dense layer, "
                             + "not of layer \(plot.layer) (\(layers[plot.layer - 1].kind))")
                 }
+            }
+        case .featureMaps:
+            require(state.network != nil, "needs a {network} block before it")
+            guard let network = state.network, let layers = network.layers else { break }
+            if plot.layerGiven {
+                if plot.layer > layers.count {
+                    require(false, "asks for layer \(plot.layer), but the network has \(layers.count) layers")
+                } else if layers[plot.layer - 1].outputShape.count != 3 {
+                    require(false, "shows image-shaped outputs, but layer \(plot.layer) (\(layers[plot.layer - 1].spec.kind)) "
+                            + "outputs \(layers[plot.layer - 1].outputShape)")
+                }
+            } else {
+                require(layers.contains { $0.spec.kind == "conv2d" }, "needs a conv2d layer, or a 'layer' with image-shaped output")
             }
         case .samples:
             require(state.network != nil, "needs a {network} block before it")

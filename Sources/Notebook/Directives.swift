@@ -49,7 +49,7 @@ extension DirectiveKind {
         case .data: ["dataset", "path", "normalize", "validation", "limit", "classes", "points", "noise"]
         case .network: ["name", "layers", "init", "l2"]
         case .train: ["steps", "batch_size", "optimizer", "learning_rate", "schedule", "momentum", "log_every",
-                      "eval_every", "checkpoint_every"]
+                      "eval_every", "checkpoint_every", "augment"]
         case .evaluate: ["split"]
         case .plot: ["chart", "title", "scalars", "smoothing", "of", "layer", "count", "split"]
         case .checkpoint: ["name"]
@@ -196,8 +196,19 @@ public struct TrainDirective: Sendable, Equatable {
     public var logEvery: Int
     public var evalEvery: Int?
     public var checkpointEvery: Int?
+    /// Random flips and crops of the training images, drawn from the notebook's seed.
+    public var augment: Augment?
     public var batchSizeLocation: SourceLocation
     public var evalEveryLocation: SourceLocation
+    public var augmentLocation: SourceLocation
+
+    /// `augment: {flip: true, crop: 4}`.
+    public struct Augment: Sendable, Equatable {
+        /// Mirror each image left to right with probability 1/2.
+        public var flip: Bool
+        /// Zero-pad each side by `crop` pixels, then crop back to size at a random offset.
+        public var crop: Int
+    }
 
     init?(_ fields: inout DirectiveFields) {
         let steps = fields.int("steps", required: true, in: 1...100_000_000)
@@ -215,6 +226,16 @@ public struct TrainDirective: Sendable, Equatable {
         evalEvery = fields.int("eval_every", in: 1...100_000_000)
         evalEveryLocation = fields.location(of: "eval_every")
         checkpointEvery = fields.int("checkpoint_every", in: 1...100_000_000)
+        augmentLocation = fields.location(of: "augment")
+        if let node = fields.node("augment") {
+            var settings = DirectiveFields(node, directive: "train", location: node.location, allowed: ["flip", "crop"])
+            let flip = settings.bool("flip") ?? false
+            let crop = settings.int("crop", in: 0...64) ?? 0
+            if case .mapping = node {
+                augment = Augment(flip: flip, crop: crop)
+            }
+            fields.absorb(settings)
+        }
         guard let steps else { return nil }
         self.steps = steps
     }
@@ -245,8 +266,10 @@ public struct PlotDirective: Sendable, Equatable {
     /// TensorBoard-style exponential smoothing of curves, 0 (none) to below 1.
     public var smoothing: Double
     public var subject: HistogramSubject
-    /// 1-based layer for weights and activations histograms.
+    /// 1-based layer for weights and activations histograms, weights and feature maps.
     public var layer: Int
+    /// Whether `layer` was written (feature maps default to the first conv2d layer).
+    public var layerGiven: Bool
     /// How many tiles or samples.
     public var count: Int
     public var split: Split
@@ -264,8 +287,9 @@ public struct PlotDirective: Sendable, Equatable {
         case .curves: "Training curves"
         case .histograms: "Distribution of \(seriesName) during training"
         case .confusion: "Confusion matrix"
-        case .weights: "First-layer weights"
+        case .weights: layer == 1 ? "First-layer weights" : "Weights of layer \(layer)"
         case .samples: "Sample predictions (\(split.rawValue))"
+        case .featureMaps: "Feature maps" + (layerGiven ? " of layer \(layer)" : "")
         }
     }
 
@@ -274,8 +298,9 @@ public struct PlotDirective: Sendable, Equatable {
         title = fields.string("title")
         smoothing = fields.float("smoothing", in: 0...0.999) ?? 0.6
         subject = fields.choice("of") ?? .logits
+        layerGiven = fields.has("layer")
         layer = fields.int("layer", in: 1...1000) ?? 1
-        count = fields.int("count", in: 1...1000) ?? 24
+        count = fields.int("count", in: 1...1000) ?? (chart == .featureMaps ? 4 : 24)
         split = fields.choice("split") ?? .test
         location = fields.location
         scalars = nil

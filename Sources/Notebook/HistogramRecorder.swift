@@ -10,8 +10,9 @@ struct HistogramRecorder {
         series = names.map { HistogramSeries(name: $0, steps: [], percentiles: []) }
     }
 
-    mutating func record(_ trainer: Trainer, step: Int) {
-        let layers = trainer.network.layers
+    /// Records `network` (the trainer's, as it stands) and the trainer's last outputs at `step`.
+    mutating func record(_ trainer: Trainer, network: Network, step: Int) {
+        let layers = network.layers
         for index in series.indices {
             let name = series[index].name
             let percentiles: [Float]
@@ -59,13 +60,14 @@ enum WeightTiles {
                 Self.bytes((0..<channels).flatMap { channel in (0..<pixels).map { value(filter: filter, channel: channel, pixel: $0) } })
             }
             return ImageSamples(shape: ImageLayout(ImageShape(channels: channels, height: kernel, width: kernel)),
-                                labels: Array(0..<tiles.count), images: tiles)
+                                labels: Array(0..<tiles.count), images: tiles, captions: tiles.indices.map { "filter \($0 + 1)" })
         }
         let tiles = (0..<min(count, filters * channels)).map { tile in
             Self.bytes((0..<pixels).map { value(filter: tile / channels, channel: tile % channels, pixel: $0) })
         }
         return ImageSamples(shape: ImageLayout(ImageShape(channels: 1, height: kernel, width: kernel)),
-                            labels: (0..<tiles.count).map { $0 / channels }, images: tiles)
+                            labels: (0..<tiles.count).map { $0 / channels }, images: tiles,
+                            captions: tiles.indices.map { "filter \($0 / channels + 1), input \($0 % channels + 1)" })
     }
 
     /// Tiles of the first `count` units of `layer`, whose inputs are images of `shape`; each tile's
@@ -78,6 +80,37 @@ enum WeightTiles {
             return Self.bytes(column)
         }
         return ImageSamples(shape: ImageLayout(shape), labels: Array(0..<units), images: tiles)
+    }
+}
+
+/// What one layer of a network outputs for the first test images: up to `channelsShown` of its
+/// channels per image, each a grey tile scaled over its own range.
+enum FeatureMaps {
+    static let channelsShown = 8
+
+    static func make(_ network: Network, layer index: Int, examples: NormalizedExamples, count: Int) -> ImageSamples {
+        let shape = network.layers[index].outputShape
+        let (height, width, channels) = (shape[0], shape[1], shape[2])
+        let shown = min(channels, channelsShown)
+        let first = NormalizedExamples(examples.examples.examples(0..<min(count, examples.count)), normalizer: examples.normalizer,
+                                       classCount: examples.classCount, channelsLast: examples.channelsLast)
+        var tiles: [[UInt8]] = []
+        var captions: [String] = []
+        var labels: [Int] = []
+        var image = 0
+        network.forEachChunk(of: first) { outputs, classes, rows in
+            for row in 0..<rows {
+                let maps = outputs[index] + row * height * width * channels
+                for channel in 0..<shown {
+                    tiles.append(WeightTiles.bytes((0..<(height * width)).map { maps[$0 * channels + channel] }))
+                    captions.append("image \(image + 1), map \(channel + 1)")
+                    labels.append(Int(classes[row]))
+                }
+                image += 1
+            }
+        }
+        return ImageSamples(shape: ImageLayout(ImageShape(channels: 1, height: height, width: width)), labels: labels,
+                            images: tiles, captions: captions)
     }
 }
 

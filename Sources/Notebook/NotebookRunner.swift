@@ -216,6 +216,7 @@ public final class NotebookRunner {
             throw fail(planned, error.description)
         }
         state.network = network
+        artifacts.logGraph(network)
         state.trainer = nil
         state.trainingSettings = nil
         state.history = []
@@ -246,13 +247,19 @@ public final class NotebookRunner {
             // Continue exactly where the restored checkpoint left off.
             trainer = Trainer(network: network, optimizer: restored.optimizer.makeOptimizer(),
                               batchSize: directive.batchSize,
-                              shards: Trainer.defaultShards(batchSize: directive.batchSize))
+                              shards: Trainer.defaultShards(batchSize: directive.batchSize), randomSeed: plan.frontMatter.seed)
             restoredOrder = restored.batchOrder
         } else {
             var optimizer = directive.optimizer.make(learningRate: directive.learningRate, momentum: directive.momentum)
             optimizer.step = state.globalStep
             trainer = Trainer(network: network, optimizer: optimizer, batchSize: directive.batchSize,
-                              shards: Trainer.defaultShards(batchSize: directive.batchSize))
+                              shards: Trainer.defaultShards(batchSize: directive.batchSize), randomSeed: plan.frontMatter.seed)
+        }
+        trainer.augmentation = directive.augment.flatMap { augment in
+            state.dataset?.imageShape.map { image in
+                ImageAugmentation(height: image.height, width: image.width, channels: image.channels,
+                                  channelsLast: network.inputShape.count == 3, flip: augment.flip, crop: augment.crop)
+            }
         }
         state.trainer = trainer
         state.trainingSettings = directive
@@ -280,7 +287,9 @@ public final class NotebookRunner {
                 },
                 onRecord: { [progress, artifacts] record in
                     progress.record(record)
-                    histograms.record(trainer, step: record.step)
+                    let current = trainer.network
+                    histograms.record(trainer, network: current, step: record.step)
+                    artifacts.logParameters(current, step: record.step)
                     artifacts.logTraining(record, logits: trainer.layerOutput(network.layers.count - 1))
                 })
         } catch let error as NonFiniteLossError {
@@ -425,6 +434,16 @@ public final class NotebookRunner {
                 throw fail(planned, "the network has no layer \(directive.layer)")
             }
             metrics.images = WeightTiles.make(network.layers[directive.layer - 1], shape: shape, count: directive.count)
+        case .featureMaps:
+            try loadPendingData()
+            guard let network = state.currentNetwork, let examples = state.examples(.test) else {
+                throw fail(planned, "there are no test images to show feature maps of")
+            }
+            let index = directive.layerGiven ? directive.layer - 1 : network.layers.firstIndex { $0.spec.kind == "conv2d" }
+            guard let index, network.layers.indices.contains(index), network.layers[index].outputShape.count == 3 else {
+                throw fail(planned, "the network has no layer with image-shaped output to show")
+            }
+            metrics.images = FeatureMaps.make(network, layer: index, examples: examples, count: directive.count)
         case .samples:
             try loadPendingData()
             guard let network = state.currentNetwork, let examples = state.examples(directive.split),

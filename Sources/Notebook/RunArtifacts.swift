@@ -87,6 +87,19 @@ final class RunArtifacts {
         return events
     }
 
+    /// The network as a graph for TensorBoard's Graphs tab.
+    func logGraph(_ network: Network) {
+        eventWriter()?.addGraph(NetworkGraph.nodes(network))
+    }
+
+    /// Histograms of every parameter (`Layer1/weights`, `Layer2/gamma`, ...) at a logged step.
+    func logParameters(_ network: Network, step: Int) {
+        guard let writer = eventWriter() else { return }
+        for parameter in network.namedParameters {
+            writer.addHistogram(tag: parameter.name, values: parameter.tensor.scalars, step: step)
+        }
+    }
+
     /// The scalars and logits histogram of one logged training step, as the tutorial records them.
     func logTraining(_ record: TrainingRecord, logits: UnsafeBufferPointer<Float>) {
         guard let writer = eventWriter() else { return }

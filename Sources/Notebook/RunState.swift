@@ -27,7 +27,11 @@ final class RunState {
         case .validation: dataset.validation
         case .test: dataset.test
         }
-        return examples.map { NormalizedExamples($0, normalizer: normalizer, classCount: dataset.classCount) }
+        // A network that reads images as images (its input is [height, width, channels]) gets them channels last.
+        let channelsLast = network?.inputShape.count == 3 ? dataset.imageShape : nil
+        return examples.map {
+            NormalizedExamples($0, normalizer: normalizer, classCount: dataset.classCount, channelsLast: channelsLast)
+        }
     }
 
     /// The network as trained so far (the trainer holds the live copy while there is one).

@@ -115,17 +115,31 @@ struct ReportModelBuilder {
         case .network(let network):
             table = PageView.Table(
                 headers: ["layer", "output shape", "activation", "parameters"],
-                rows: network.layers.map { .init(cells: [$0.name, "[batch, \($0.outputs)]", $0.activation, Format.count($0.parameters)]) },
+                rows: network.layers.map { layer in
+                    let shape = layer.outputShape ?? [layer.outputs]
+                    return .init(cells: [layer.name + (layer.kind.map { " (\($0))" } ?? ""),
+                                         "[" + (["batch"] + shape.map(String.init)).joined(separator: ", ") + "]",
+                                         layer.kind == nil || layer.kind == "dense" || layer.kind == "conv2d" ? layer.activation : "",
+                                         Format.count(layer.parameters)])
+                },
                 footer: .init(cells: ["total", "", "", Format.count(network.parameters)]))
             stats = (network.name.map { [PageView.Stat(label: "name", value: $0)] } ?? [])
                 + [.init(label: "initialization", value: network.initializer),
                    .init(label: "L2 strength", value: Format.number(network.l2))]
             let inputs = network.layers.first?.inputs ?? 0
             let shape = dataShape(before: index)
-            charts.append(.init(svg: NetworkDiagram(
-                title: "Network", inputSize: inputs,
-                imageShape: shape.map { ($0.channels, $0.height, $0.width) },
-                layers: network.layers.map { NetworkDiagram.LayerShape(units: $0.outputs, activation: $0.activation) }).svg()))
+            if network.layers.allSatisfy({ $0.kind == nil || $0.kind == "dense" }) {
+                charts.append(.init(svg: NetworkDiagram(
+                    title: "Network", inputSize: inputs,
+                    imageShape: shape.map { ($0.channels, $0.height, $0.width) },
+                    layers: network.layers.map { NetworkDiagram.LayerShape(units: $0.outputs, activation: $0.activation) }).svg()))
+            } else {
+                charts.append(.init(svg: NetworkDiagram(
+                    title: "Network", input: NetworkDiagram.describeInput(inputs, shape.map { ($0.channels, $0.height, $0.width) }),
+                    layers: network.layers.enumerated().map { index, layer in
+                        NetworkDiagram.box(layer, isLast: index == network.layers.count - 1)
+                    }).svg()))
+            }
         case .train(let train):
             stats = [.init(label: "steps", value: Format.count(train.steps)),
                      .init(label: "global step", value: Format.count(train.globalStep)),
@@ -182,10 +196,11 @@ struct ReportModelBuilder {
         case .confusion:
             guard let evaluation = lastEvaluation(before: index) else { return [] }
             return [.init(svg: Heatmap(title: plot.title, classNames: evaluation.classNames, counts: evaluation.confusion).svg())]
-        case .weights:
+        case .weights, .featureMaps:
             guard let tiles = plot.images else { return [] }
-            return [.init(svg: ImageGrid(title: plot.title, tiles: zip(Self.images(tiles), tiles.labels).map {
-                ImageGrid.Tile(image: $0, caption: ["unit \($1 + 1)"])
+            let captions = tiles.captions ?? tiles.labels.map { "unit \($0 + 1)" }
+            return [.init(svg: ImageGrid(title: plot.title, tiles: zip(Self.images(tiles), captions).map {
+                ImageGrid.Tile(image: $0, caption: [$1])
             }).svg())]
         case .samples:
             guard let samples = plot.images, let predicted = samples.predicted else { return [] }

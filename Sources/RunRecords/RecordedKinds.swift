@@ -20,6 +20,8 @@ public enum ChartKind: String, CaseIterable, Sendable, Codable {
     case weights
     /// Sample predictions, misclassified examples marked.
     case samples
+    /// What a convolutional layer outputs for a few test images: each channel as a grey tile.
+    case featureMaps = "feature_maps"
 }
 
 /// The pixel layout of recorded images: channel-major bytes, rows top to bottom.

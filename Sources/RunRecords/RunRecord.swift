@@ -258,12 +258,15 @@ public struct ImageSamples: Codable, Sendable, Equatable {
     public var predicted: [Int]?
     /// Each image's `shape.featureCount` bytes, base64-encoded.
     public var pixels: [String]
+    /// Each image's caption, when the chart names its tiles itself (feature maps, filters).
+    public var captions: [String]?
 
-    public init(shape: ImageLayout, labels: [Int], predicted: [Int]? = nil, images: [[UInt8]]) {
+    public init(shape: ImageLayout, labels: [Int], predicted: [Int]? = nil, images: [[UInt8]], captions: [String]? = nil) {
         self.shape = shape
         self.labels = labels
         self.predicted = predicted
         pixels = images.map { Data($0).base64EncodedString() }
+        self.captions = captions
     }
 
     /// The images' bytes (an image that does not decode comes back empty).

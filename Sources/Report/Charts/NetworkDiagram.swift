@@ -1,4 +1,5 @@
 import Foundation
+import RunRecords
 
 /// A diagram of a feed-forward network: the input box, then one box per dense layer (units and
 /// activation), arrows between them, and each layer's parameter count under its box.
@@ -25,11 +26,14 @@ public struct NetworkDiagram: Sendable {
     /// The input box's text, e.g. "3072 inputs" or "32×32×3 image".
     public var input: String
     public var layers: [Layer]
+    /// What the subtitle counts: "dense layer" for networks of dense layers only.
+    public var layerNoun: String
 
-    public init(title: String, input: String, layers: [Layer]) {
+    public init(title: String, input: String, layers: [Layer], layerNoun: String = "layer") {
         self.title = title
         self.input = input
         self.layers = layers
+        self.layerNoun = layerNoun
     }
 
     /// The diagram of layers as a notebook declares them: hidden layers "Dense N", the last "Output N";
@@ -49,7 +53,7 @@ public struct NetworkDiagram: Sendable {
                 parameters: fanIn * spec.units + spec.units))
             fanIn = spec.units
         }
-        self.init(title: title, input: NetworkDiagram.describeInput(inputSize, imageShape), layers: layers)
+        self.init(title: title, input: NetworkDiagram.describeInput(inputSize, imageShape), layers: layers, layerNoun: "dense layer")
     }
 
     /// A dense layer as the diagram needs it: its units and its activation's name (`none` for none).
@@ -61,6 +65,28 @@ public struct NetworkDiagram: Sendable {
             self.units = units
             self.activation = activation
         }
+    }
+
+    /// The box of any kind of layer: its settings on the first line, its output shape and
+    /// activation on the second.
+    static func box(_ layer: NetworkMetrics.Layer, isLast: Bool) -> Layer {
+        let shape = (layer.outputShape ?? [layer.outputs]).map(String.init).joined(separator: "×")
+        let name = layer.kind == "dense" && isLast ? "Output \(groupedInteger(layer.outputs))"
+            : Self.boxName(layer.summary ?? layer.kind ?? "dense \(layer.outputs)")
+        let activation = layer.kind == "dense" || layer.kind == "conv2d" ? ", " + describe(layer.activation, isLast: isLast) : ""
+        return Layer(name: name, detail: shape + activation, parameters: layer.parameters > 0 ? layer.parameters : nil)
+    }
+
+    /// `conv2d 32, 3x3, relu` → `Conv2D 32 3×3`: the kind and its main settings, without the activation.
+    static func boxName(_ summary: String) -> String {
+        let parts = summary.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !["relu", "tanh", "sigmoid"].contains($0) && !$0.hasPrefix("momentum") }
+        let names = ["conv2d": "Conv2D", "dense": "Dense", "max_pool": "MaxPool", "avg_pool": "AvgPool",
+                     "global_avg_pool": "GlobalAvgPool", "flatten": "Flatten", "dropout": "Dropout", "batch_norm": "BatchNorm"]
+        var words = parts.joined(separator: " ").split(separator: " ").map(String.init)
+        if let first = words.first, let name = names[first] { words[0] = name }
+        return words.prefix(3).joined(separator: " ").replacingOccurrences(of: "x", with: "×")
+            .replacingOccurrences(of: "(", with: "")
     }
 
     static func describe(_ activation: String, isLast: Bool) -> String {
@@ -83,7 +109,7 @@ public struct NetworkDiagram: Sendable {
         let padding = ChartMetrics.padding
         var top = canvas.title(title)
         let total = layers.compactMap(\.parameters).reduce(0, +)
-        top = canvas.subtitle("\(layers.count) dense layer\(layers.count == 1 ? "" : "s"), \(groupedInteger(total)) parameters in all", y: top) + 10
+        top = canvas.subtitle("\(layers.count) \(layerNoun)\(layers.count == 1 ? "" : "s"), \(groupedInteger(total)) parameters in all", y: top) + 10
 
         let boxes = [Layer(name: "Input", detail: input, parameters: nil)] + layers
         let gap = 34.0
