@@ -1,0 +1,160 @@
+/// A 2-D convolution, `activation(conv(input, weights) + biases)`, on NHWC images.
+///
+/// The convolution is lowered onto one matrix product (im2col, as Caffe and early TensorFlow did):
+/// the forward pass unrolls every output pixel's receptive field into a row of `k·k·C` values in
+/// `saved`, and `Dense.forward` multiplies those rows by the kernel read as a `[k·k·C, filters]`
+/// matrix. With NHWC input and TensorFlow's `[k, k, C, filters]` kernel, each kernel row of a
+/// field is a contiguous run of `k·C` floats, so unrolling is a few copies per pixel, the product's
+/// output is already NHWC, and the weight and bias gradients are exactly a dense layer's on the
+/// unrolled rows. The price is memory: `saved` holds `k·k` copies of the input per example.
+public struct Conv2D: Layer, Equatable {
+    /// `[kernel, kernel, inputChannels, filters]`, TensorFlow's and Keras's kernel layout.
+    public var weights: Tensor
+    /// `[filters]`.
+    public var biases: Tensor
+    public let filters: Int
+    public let kernel: Int
+    public let stride: Int
+    public let padding: Padding
+    public let activationFunction: Activation
+    public let inputShape: [Int]
+    public let outputShape: [Int]
+    let image: ImageShape
+    let out: ImageShape
+    /// Zeros above and left of the image under `same` padding (the smaller half, TensorFlow's choice).
+    let padTop: Int
+    let padLeft: Int
+
+    /// A convolution on images of `inputShape`, its parameters zero until a network initializes them.
+    public init(filters: Int, kernel: Int, stride: Int = 1, padding: Padding = .valid, activation: Activation,
+                inputShape: [Int]) throws(LayerShapeError) {
+        let image = try ImageShape(inputShape, layer: "conv2d")
+        guard filters >= 1 else { throw LayerShapeError("a conv2d layer needs at least one filter, but it has \(filters)") }
+        guard kernel >= 1 else { throw LayerShapeError("conv2d kernel \(kernel) must be at least 1") }
+        guard stride >= 1 else { throw LayerShapeError("conv2d stride \(stride) must be at least 1") }
+        func side(_ size: Int) throws(LayerShapeError) -> (output: Int, padBefore: Int) {
+            switch padding {
+            case .valid:
+                guard kernel <= size else { throw LayerShapeError("kernel \(kernel) is larger than its \(image.size) input") }
+                return ((size - kernel) / stride + 1, 0)
+            case .same:
+                let output = (size + stride - 1) / stride
+                return (output, max((output - 1) * stride + kernel - size, 0) / 2)
+            }
+        }
+        let (height, top) = try side(image.height), (width, left) = try side(image.width)
+        self.image = image
+        out = ImageShape(height: height, width: width, channels: filters)
+        (padTop, padLeft) = (top, left)
+        (self.filters, self.kernel, self.stride, self.padding) = (filters, kernel, stride, padding)
+        activationFunction = activation
+        self.inputShape = inputShape
+        outputShape = out.shape
+        weights = Tensor(shape: [kernel, kernel, image.channels, filters])
+        biases = Tensor(shape: [filters])
+    }
+
+    /// Values in one unrolled receptive field: the rows of the kernel read as a matrix.
+    var fieldSize: Int { kernel * kernel * image.channels }
+    var pixels: Int { out.height * out.width }
+
+    // MARK: Layer
+
+    public var spec: LayerSpec {
+        .conv2d(filters: filters, kernel: kernel, stride: stride, padding: padding, activation: activationFunction)
+    }
+    public var parameterSpecs: [ParameterSpec] {
+        [ParameterSpec(name: "weights", shape: weights.shape,
+                       initialization: .network(fanIn: fieldSize, fanOut: kernel * kernel * filters), regularized: true),
+         ParameterSpec(name: "biases", shape: biases.shape, initialization: .zeros)]
+    }
+    public var parameters: [Tensor] {
+        get { [weights, biases] }
+        set {
+            precondition(newValue.count == 2 && newValue[0].shape == weights.shape && newValue[1].shape == biases.shape,
+                         "Conv2D parameters must keep their shapes")
+            weights = newValue[0]
+            biases = newValue[1]
+        }
+    }
+    public var forwardOperations: Int { 2 * pixels * fieldSize * filters }
+    public var savedCount: Int { pixels * fieldSize }
+    public func scratchCount(rows: Int) -> Int { rows * pixels * fieldSize }
+
+    public var description: String {
+        "conv2d \(inputShape) -> \(outputShape), \(kernel)x\(kernel)" + (stride == 1 ? "" : ", stride \(stride)")
+            + (padding == .valid ? "" : ", padding \(padding.rawValue)")
+            + (activationFunction == .none ? "" : ", \(activationFunction.rawValue)")
+    }
+
+    public func forward(_ pass: LayerPass, phase: Int) {
+        forEachRun(rows: pass.rows) { field, pixel, count in
+            if let pixel {
+                (pass.saved + field).update(from: pass.input + pixel, count: count)
+            } else {
+                (pass.saved + field).update(repeating: 0, count: count)
+            }
+        }
+        Dense.forward(pass.saved, rows: pass.rows * pixels, inputs: fieldSize, weight: pass.parameter(0),
+                      bias: pass.parameter(1), outputs: filters, activation: activationFunction, into: pass.output)
+    }
+
+    public func backward(_ pass: LayerPass, phase: Int) {
+        let delta = pass.outputGradient
+        activationFunction.multiplyByDerivative(delta, output: pass.output, count: pass.rows * pixels * filters)
+        guard let inputGradient = pass.inputGradient else { return }
+        // The unrolled fields' gradient, then each field's values added back where they came from
+        // (col2im): overlapping fields touch the same input pixel, so this must accumulate.
+        MatrixProduct.multiply(
+            delta, transposeA: false, rowsA: pass.rows * pixels, columnsA: filters,
+            pass.parameter(0), transposeB: true, rowsB: fieldSize, columnsB: filters,
+            into: pass.scratch, alpha: 1, beta: 0)
+        inputGradient.update(repeating: 0, count: pass.rows * image.count)
+        forEachRun(rows: pass.rows) { field, pixel, count in
+            guard let pixel else { return }
+            let source = pass.scratch + field, target = inputGradient + pixel
+            for i in 0..<count { target[i] += source[i] }
+        }
+    }
+
+    public func parameterGradient(_ index: Int, rows: Range<Int>, pass: LayerPass, into gradient: UnsafeMutablePointer<Float>) {
+        if index == 0 {
+            Dense.weightGradient(input: pass.saved, inputSize: fieldSize, delta: pass.outputGradient, outputSize: filters,
+                                 batchSize: pass.rows * pixels, inputs: rows, into: gradient + rows.lowerBound * filters)
+        } else {
+            Dense.biasGradient(delta: pass.outputGradient, outputSize: filters, batchSize: pass.rows * pixels, into: gradient)
+        }
+    }
+
+    /// Walks the unrolled fields of `rows` examples as runs of contiguous floats: `body(field, pixel,
+    /// count)` pairs `count` floats at offset `field` of the unrolled rows with those at offset `pixel`
+    /// of the input, or with zero padding when `pixel` is nil. Forward copies along these runs and
+    /// backward adds along them, so the two can not disagree about the geometry.
+    @inline(__always)
+    private func forEachRun(rows: Int, _ body: (_ field: Int, _ pixel: Int?, _ count: Int) -> Void) {
+        let channels = image.channels, runLength = kernel * channels
+        for row in 0..<rows {
+            let imageStart = row * image.count
+            for oy in 0..<out.height {
+                for ox in 0..<out.width {
+                    let fieldStart = ((row * out.height + oy) * out.width + ox) * fieldSize
+                    let x0 = ox * stride - padLeft
+                    // Kernel columns that fall inside the image; the rest read padding.
+                    let first = max(0, -x0), last = max(first, min(kernel, image.width - x0))
+                    for ky in 0..<kernel {
+                        let y = oy * stride - padTop + ky
+                        let run = fieldStart + ky * runLength
+                        guard y >= 0, y < image.height, first < last else {
+                            body(run, nil, runLength)
+                            continue
+                        }
+                        if first > 0 { body(run, nil, first * channels) }
+                        body(run + first * channels, imageStart + (y * image.width + x0 + first) * channels,
+                             (last - first) * channels)
+                        if last < kernel { body(run + last * channels, nil, (kernel - last) * channels) }
+                    }
+                }
+            }
+        }
+    }
+}
