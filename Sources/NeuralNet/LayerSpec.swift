@@ -69,8 +69,21 @@ public enum LayerSpec: Sendable, Equatable, Codable, CustomStringConvertible {
         switch self {
         case .dense(let units, let activation):
             return try Dense(units: units, activation: activation, inputShape: inputShape)
-        default:
-            throw LayerShapeError("\(kind) layers are not built yet")
+        case .conv2d(let filters, let kernel, let stride, let padding, let activation):
+            return try Conv2D(filters: filters, kernel: kernel, stride: stride, padding: padding, activation: activation,
+                              inputShape: inputShape)
+        case .maxPool(let window, let stride):
+            return try MaxPool2D(window: window, stride: stride, inputShape: inputShape)
+        case .avgPool(let window, let stride):
+            return try AvgPool2D(window: window, stride: stride, inputShape: inputShape)
+        case .globalAvgPool:
+            return try GlobalAvgPool(inputShape: inputShape)
+        case .flatten:
+            return Flatten(inputShape: inputShape)
+        case .dropout(let rate):
+            return try Dropout(rate: rate, inputShape: inputShape)
+        case .batchNorm(let momentum, let epsilon):
+            return try BatchNorm(momentum: momentum, epsilon: epsilon, inputShape: inputShape)
         }
     }
 
