@@ -1,5 +1,3 @@
-import Foundation
-
 /// Batch normalization (Ioffe and Szegedy, 2015) over the last dimension's channels, as Keras's
 /// `BatchNormalization` on channels-last data: after a dense layer each unit is a channel, after a
 /// convolution the statistics run over the batch and every pixel.
@@ -8,8 +6,9 @@ import Foundation
 /// so each pass has two phases. Forward phase 0 sums x and x² per channel over the part's rows into
 /// the part's `shared` area, phase 1 combines every part's sums in part order (every part gets the
 /// same bits, and one core gives what two give) and normalizes. Backward does the same with Σdy and
-/// Σdy·x̂. The sums are Doubles, written through raw pointers into the Float buffer, so that a large
-/// batch of large images does not lose the variance to cancellation in E[x²] − E[x]².
+/// Σdy·x̂. The sums are Doubles, written through raw pointers into the Float buffer: the variance
+/// comes from them as E[x²] − E[x]², a difference that Float sums over a batch of images would
+/// leave with few correct digits.
 public struct BatchNorm: Layer, Equatable {
     public var gamma: Tensor
     public var beta: Tensor
@@ -58,7 +57,7 @@ public struct BatchNorm: Layer, Equatable {
     public var forwardOperations: Int { 2 * inputCount }
     /// x̂, which the backward pass and γ's gradient need.
     public var savedCount: Int { inputCount }
-    /// Per channel: the Float coefficients of a phase (mean and 1/σ, or the three terms of dx).
+    /// Per channel: a phase's Float coefficients (mean and 1/σ, or the three terms of dx).
     public func scratchCount(rows: Int) -> Int { 3 * channels }
     /// Per part, four Double sums per channel: Σx, Σx² (forward), Σdy, Σdy·x̂ (backward). The
     /// forward ones must survive the backward pass, which recomputes 1/σ from them.
@@ -68,41 +67,24 @@ public struct BatchNorm: Layer, Equatable {
     public var description: String { "batch_norm \(inputShape), momentum \(momentum), epsilon \(epsilon)" }
 
     public func forward(_ pass: LayerPass, phase: Int) {
-        let (c, values) = (channels, pass.rows * spatial)
-        let (x, gamma, beta) = (pass.input, pass.parameter(0), pass.parameter(1))
-        guard pass.training else {
-            let (scale, shift) = (pass.scratch, pass.scratch + c)
-            for k in 0..<c {
-                let inverse = 1 / (Double(pass.parameter(3)[k]) + Double(epsilon)).squareRoot()
-                scale[k] = Float(Double(gamma[k]) * inverse)
-                shift[k] = Float(Double(beta[k]) - Double(pass.parameter(2)[k]) * Double(gamma[k]) * inverse)
-            }
-            for i in 0..<values { for k in 0..<c { pass.output[i * c + k] = x[i * c + k] * scale[k] + shift[k] } }
-            return
-        }
-        let sums = Sums(pass, part: pass.part, count: sharedCount)
-        if phase == 0 {
-            for k in 0..<(2 * c) { sums[k] = 0 }
-            for i in 0..<values {
-                for k in 0..<c {
-                    let value = Double(x[i * c + k])
-                    sums[k] += value
-                    sums[c + k] += value * value
-                }
-            }
+        let (c, x, gamma, beta) = (channels, pass.input, pass.parameter(0), pass.parameter(1))
+        if pass.training && phase == 0 {
+            accumulate(pass, at: 0) { i in (Double(x[i]), Double(x[i]) * Double(x[i])) }
             return
         }
         let (mean, inverse) = (pass.scratch, pass.scratch + c)
         for k in 0..<c {
-            let statistics = batchStatistics(pass, channel: k)
-            (mean[k], inverse[k]) = (Float(statistics.mean), Float(1 / (statistics.variance + Double(epsilon)).squareRoot()))
-            if pass.part == 0 {
+            let (batchMean, variance) = pass.training ? batchStatistics(pass, channel: k)
+                : (Double(pass.parameter(2)[k]), Double(pass.parameter(3)[k]))
+            (mean[k], inverse[k]) = (Float(batchMean), Float(1 / (variance + Double(epsilon)).squareRoot()))
+            if pass.training && pass.part == 0 {
                 let (movingMean, movingVariance) = (pass.parameter(2), pass.parameter(3))
-                movingMean[k] = movingMean[k] * momentum + Float(statistics.mean) * (1 - momentum)
-                movingVariance[k] = movingVariance[k] * momentum + Float(statistics.variance) * (1 - momentum)
+                movingMean[k] = movingMean[k] * momentum + Float(batchMean) * (1 - momentum)
+                movingVariance[k] = movingVariance[k] * momentum + Float(variance) * (1 - momentum)
             }
         }
-        for i in 0..<values {
+        // x̂ is saved in evaluation too (`savedCount` allows it), so that backward reads it either way.
+        for i in 0..<(pass.rows * spatial) {
             for k in 0..<c {
                 let normalized = (x[i * c + k] - mean[k]) * inverse[k]
                 pass.saved[i * c + k] = normalized
@@ -112,44 +94,25 @@ public struct BatchNorm: Layer, Equatable {
     }
 
     public func backward(_ pass: LayerPass, phase: Int) {
-        let (c, values, dy, gamma) = (channels, pass.rows * spatial, pass.outputGradient, pass.parameter(0))
-        // In evaluation x̂ uses the moving statistics and was not saved: recompute it from the input.
-        let movingInverse = pass.scratch
-        if !pass.training {
-            for k in 0..<c { movingInverse[k] = 1 / (pass.parameter(3)[k] + epsilon).squareRoot() }
-        }
-        func normalized(_ index: Int, _ k: Int) -> Float {
-            pass.training ? pass.saved[index] : (pass.input[index] - pass.parameter(2)[k]) * movingInverse[k]
-        }
+        let (c, dy, saved) = (channels, pass.outputGradient, pass.saved)
         if phase == 0 {
-            let sums = Sums(pass, part: pass.part, count: sharedCount)
-            for k in (2 * c)..<(4 * c) { sums[k] = 0 }
-            for i in 0..<values {
-                for k in 0..<c {
-                    let delta = Double(dy[i * c + k])
-                    sums[2 * c + k] += delta
-                    sums[3 * c + k] += delta * Double(normalized(i * c + k, k))
-                }
-            }
+            accumulate(pass, at: 2 * c) { i in (Double(dy[i]), Double(dy[i]) * Double(saved[i])) }
             return
         }
         guard let dx = pass.inputGradient else { return }
-        guard pass.training else {
-            for i in 0..<values { for k in 0..<c { dx[i * c + k] = dy[i * c + k] * gamma[k] * movingInverse[k] } }
-            return
-        }
-        // dx = γ/σ/N · (N·dy − Σdy − x̂·Σdy·x̂), as a·dy + b + c·x̂ per channel.
+        // dx = γ/σ/N · (N·dy − Σdy − x̂·Σdy·x̂) = a·dy + b + d·x̂ per channel in training; in
+        // evaluation the statistics are constants and dx = γ/σ·dy.
         let (a, b, d) = (pass.scratch, pass.scratch + c, pass.scratch + 2 * c)
         let n = Double(pass.batchSize * spatial)
         for k in 0..<c {
-            let statistics = batchStatistics(pass, channel: k)
-            let factor = Double(gamma[k]) / (statistics.variance + Double(epsilon)).squareRoot()
+            let variance = pass.training ? batchStatistics(pass, channel: k).variance : Double(pass.parameter(3)[k])
+            let factor = Double(pass.parameter(0)[k]) / (variance + Double(epsilon)).squareRoot()
             a[k] = Float(factor)
-            b[k] = Float(-factor * combined(pass, 2 * c + k) / n)
-            d[k] = Float(-factor * combined(pass, 3 * c + k) / n)
+            b[k] = pass.training ? Float(-factor * combined(pass, 2 * c + k) / n) : 0
+            d[k] = pass.training ? Float(-factor * combined(pass, 3 * c + k) / n) : 0
         }
-        for i in 0..<values {
-            for k in 0..<c { dx[i * c + k] = a[k] * dy[i * c + k] + b[k] + d[k] * pass.saved[i * c + k] }
+        for i in 0..<(pass.rows * spatial) {
+            for k in 0..<c { dx[i * c + k] = a[k] * dy[i * c + k] + b[k] + d[k] * saved[i * c + k] }
         }
     }
 
@@ -166,6 +129,20 @@ public struct BatchNorm: Layer, Equatable {
         let n = Double(pass.batchSize * spatial)
         let mean = combined(pass, channel) / n
         return (mean, max(combined(pass, channels + channel) / n - mean * mean, 0))
+    }
+
+    /// Sets this part's sums `first..<first + 2C` to the per-channel sums of the two `terms` of each
+    /// of its values (the index of a value in the part's rows gives its channel).
+    private func accumulate(_ pass: LayerPass, at first: Int, _ terms: (Int) -> (Double, Double)) {
+        let (sums, c) = (Sums(pass, part: pass.part, count: sharedCount), channels)
+        for k in first..<(first + 2 * c) { sums[k] = 0 }
+        for i in 0..<(pass.rows * spatial) {
+            for k in 0..<c {
+                let (u, v) = terms(i * c + k)
+                sums[first + k] += u
+                sums[first + c + k] += v
+            }
+        }
     }
 
     /// Sum `index` over every part, in part order, so that every part computes the same bits.
