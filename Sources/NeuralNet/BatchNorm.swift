@@ -10,13 +10,12 @@
 /// comes from them as E[x²] − E[x]², a difference that Float sums over a batch of images would
 /// leave with few correct digits.
 public struct BatchNorm: Layer, Equatable {
-    public var gamma: Tensor
-    public var beta: Tensor
-    public var movingMean: Tensor
-    public var movingVariance: Tensor
     public let momentum: Float
     public let epsilon: Float
     public let inputShape: [Int]
+    public let channels: Int
+    /// `gamma`, `beta`, `moving_mean`, `moving_variance`, or none in a layer just built from its settings.
+    public var parameters: [Tensor] = []
 
     public init(momentum: Float = 0.99, epsilon: Float = 0.001, inputShape: [Int]) throws(LayerShapeError) {
         guard let channels = inputShape.last, inputShape.allSatisfy({ $0 > 0 }) else {
@@ -26,12 +25,9 @@ public struct BatchNorm: Layer, Equatable {
             throw LayerShapeError("batch_norm momentum \(momentum) must be between 0 and 1")
         }
         guard epsilon > 0, epsilon.isFinite else { throw LayerShapeError("batch_norm epsilon \(epsilon) must be above 0") }
-        (self.momentum, self.epsilon, self.inputShape) = (momentum, epsilon, inputShape)
-        (gamma, beta) = (Tensor(shape: [channels], repeating: 1), Tensor(shape: [channels]))
-        (movingMean, movingVariance) = (Tensor(shape: [channels]), Tensor(shape: [channels], repeating: 1))
+        (self.momentum, self.epsilon, self.inputShape, self.channels) = (momentum, epsilon, inputShape, channels)
     }
 
-    public var channels: Int { gamma.count }
     /// Values per channel in one example: the pixels of an image, 1 for a vector.
     var spatial: Int { inputCount / channels }
 
@@ -44,14 +40,6 @@ public struct BatchNorm: Layer, Equatable {
          ParameterSpec(name: "beta", shape: [channels], initialization: .zeros),
          ParameterSpec(name: "moving_mean", shape: [channels], initialization: .zeros, trainable: false),
          ParameterSpec(name: "moving_variance", shape: [channels], initialization: .ones, trainable: false)]
-    }
-    public var parameters: [Tensor] {
-        get { [gamma, beta, movingMean, movingVariance] }
-        set {
-            precondition(newValue.count == 4 && newValue.allSatisfy { $0.shape == [channels] },
-                         "BatchNorm parameters must keep their shapes")
-            (gamma, beta, movingMean, movingVariance) = (newValue[0], newValue[1], newValue[2], newValue[3])
-        }
     }
     /// One multiply-add per value, as evaluation runs it (training adds the sums).
     public var forwardOperations: Int { 2 * inputCount }

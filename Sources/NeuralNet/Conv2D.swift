@@ -8,10 +8,6 @@
 /// output is already NHWC, and the weight and bias gradients are exactly a dense layer's on the
 /// unrolled rows. The price is memory: `saved` holds `k·k` copies of the input per example.
 public struct Conv2D: Layer, Equatable {
-    /// `[kernel, kernel, inputChannels, filters]`, TensorFlow's and Keras's kernel layout.
-    public var weights: Tensor
-    /// `[filters]`.
-    public var biases: Tensor
     public let filters: Int
     public let kernel: Int
     public let stride: Int
@@ -24,8 +20,10 @@ public struct Conv2D: Layer, Equatable {
     /// Zeros above and left of the image under `same` padding (the smaller half, TensorFlow's choice).
     let padTop: Int
     let padLeft: Int
+    /// `weights` and `biases`, or none in a layer just built from its settings.
+    public var parameters: [Tensor] = []
 
-    /// A convolution on images of `inputShape`, its parameters zero until a network initializes them.
+    /// A convolution on images of `inputShape`, without parameter tensors until a network gives them.
     public init(filters: Int, kernel: Int, stride: Int = 1, padding: Padding = .valid, activation: Activation,
                 inputShape: [Int]) throws(LayerShapeError) {
         let image = try ImageShape(inputShape, layer: "conv2d")
@@ -50,8 +48,17 @@ public struct Conv2D: Layer, Equatable {
         activationFunction = activation
         self.inputShape = inputShape
         outputShape = out.shape
-        weights = Tensor(shape: [kernel, kernel, image.channels, filters])
-        biases = Tensor(shape: [filters])
+    }
+
+    /// `[kernel, kernel, inputChannels, filters]`, TensorFlow's and Keras's kernel layout.
+    public var weights: Tensor {
+        get { parameters[0] }
+        set { parameters[0] = newValue }
+    }
+    /// `[filters]`.
+    public var biases: Tensor {
+        get { parameters[1] }
+        set { parameters[1] = newValue }
     }
 
     /// Values in one unrolled receptive field: the rows of the kernel read as a matrix.
@@ -64,18 +71,9 @@ public struct Conv2D: Layer, Equatable {
         .conv2d(filters: filters, kernel: kernel, stride: stride, padding: padding, activation: activationFunction)
     }
     public var parameterSpecs: [ParameterSpec] {
-        [ParameterSpec(name: "weights", shape: weights.shape,
+        [ParameterSpec(name: "weights", shape: [kernel, kernel, image.channels, filters],
                        initialization: .network(fanIn: fieldSize, fanOut: kernel * kernel * filters), regularized: true),
-         ParameterSpec(name: "biases", shape: biases.shape, initialization: .zeros)]
-    }
-    public var parameters: [Tensor] {
-        get { [weights, biases] }
-        set {
-            precondition(newValue.count == 2 && newValue[0].shape == weights.shape && newValue[1].shape == biases.shape,
-                         "Conv2D parameters must keep their shapes")
-            weights = newValue[0]
-            biases = newValue[1]
-        }
+         ParameterSpec(name: "biases", shape: [filters], initialization: .zeros)]
     }
     public var forwardOperations: Int { 2 * pixels * fieldSize * filters }
     public var savedCount: Int { pixels * fieldSize }

@@ -157,7 +157,7 @@ final class LayerGradientTests: XCTestCase {
     /// a 6x6 image, 3x3 kernel, stride 2 needs one row and column of zeros, all at the bottom and right.
     func testSamePaddingPutsTheSmallerHalfFirstAsTensorFlowDoes() throws {
         var layer = try Conv2D(filters: 1, kernel: 3, stride: 2, padding: .same, activation: .none, inputShape: [6, 6, 1])
-        layer.weights = Tensor(shape: [3, 3, 1, 1], repeating: 1)
+        layer.parameters = [Tensor(shape: [3, 3, 1, 1], repeating: 1), Tensor(shape: [1])]
         XCTAssertEqual(layer.outputShape, [3, 3, 1])
         let image = Tensor(shape: [1, 6, 6, 1], scalars: (1...36).map(Float.init))
         let output = layer(image)
