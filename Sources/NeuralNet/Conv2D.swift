@@ -72,8 +72,9 @@ public struct Conv2D: Layer, Equatable {
     }
     public var parameterSpecs: [ParameterSpec] {
         [ParameterSpec(name: "weights", shape: [kernel, kernel, image.channels, filters],
-                       initialization: .network(fanIn: fieldSize, fanOut: kernel * kernel * filters), regularized: true),
-         ParameterSpec(name: "biases", shape: [filters], initialization: .zeros)]
+                       initialization: .network(fanIn: fieldSize, fanOut: kernel * kernel * filters), regularized: true,
+                       gradientWork: pixels * fieldSize * filters),
+         ParameterSpec(name: "biases", shape: [filters], initialization: .zeros, gradientWork: pixels * filters)]
     }
     public var forwardOperations: Int { 2 * pixels * fieldSize * filters }
     public var savedCount: Int { pixels * fieldSize }

@@ -94,14 +94,18 @@ public struct ParameterSpec: Sendable, Equatable {
     public var trainable: Bool
     /// Under L2 regularization (the kernels of dense and convolutional layers).
     public var regularized: Bool
+    /// Multiply-adds per example of computing the gradient, which decides whether two threads share
+    /// it: a convolution's small kernel sums over every output pixel.
+    public var gradientWork: Int
 
     public init(name: String, shape: [Int], initialization: Initialization, trainable: Bool = true,
-                regularized: Bool = false) {
+                regularized: Bool = false, gradientWork: Int? = nil) {
         self.name = name
         self.shape = shape
         self.initialization = initialization
         self.trainable = trainable
         self.regularized = regularized
+        self.gradientWork = gradientWork ?? shape.reduce(1, *)
     }
 
     public var count: Int { shape.reduce(1, *) }

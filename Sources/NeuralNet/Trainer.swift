@@ -317,8 +317,8 @@ public final class Trainer {
     /// still in the first-level cache when the optimizer reads it back.
     private static let updateChunk = 2048
 
-    /// Below this many weights, waking another thread costs more than it saves (the output layer's
-    /// 1,200 take a few microseconds).
+    /// Below this many multiply-adds per example, waking another thread costs more than it saves
+    /// (the output layer's 1,200 weights take a few microseconds).
     private static let parallelGradientMinimum = 32768
 
     /// Parameter `parameter` of layer `index`: its gradient over the whole batch, plus the L2 term
@@ -332,7 +332,7 @@ public final class Trainer {
         let gradient = gradientBuffers[index][parameter]!.pointer
         let value = parameterBuffers[index][parameter].pointer
         let whole = pass(layer: index, rows: 0..<batchSize, part: 0)
-        forEachPart(inParallel: spec.count >= Self.parallelGradientMinimum) { part in
+        forEachPart(inParallel: spec.gradientWork >= Self.parallelGradientMinimum) { part in
             let rows = (part * rowCount / parts)..<((part + 1) * rowCount / parts)
             guard !rows.isEmpty else { return }
             let elements = (rows.lowerBound * rowLength)..<(rows.upperBound * rowLength)

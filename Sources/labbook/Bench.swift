@@ -22,6 +22,25 @@ struct Bench: ParsableCommand {
     @Option(help: "TensorFlow reference script to time beside LabBook, when TensorFlow is installed.")
     var tfReference = "../shared/tools/tf-reference"
 
+    @Option(help: "Network: fc (the tutorial's two-layer network) or cnn (TensorFlow's CNN tutorial network).")
+    var network: BenchNetwork = .fc
+
+    @Option(help: "With --network cnn: batch sizes to time, comma-separated.")
+    var batches = "32,128"
+
+    @Option(help: "With --network cnn: the Keras reference script, timed beside LabBook when TensorFlow is installed.")
+    var kerasReference = "../shared/tools/keras-cnn-reference"
+
+    @Option(help: "With --network cnn: the PyTorch reference script, timed beside LabBook when PyTorch is installed.")
+    var torchReference = "../shared/tools/torch-reference"
+
+    @Flag(help: "With --network cnn: skip the Keras and PyTorch runs (a whole epoch each).")
+    var noReferences = false
+
+    enum BenchNetwork: String, ExpressibleByArgument, CaseIterable {
+        case fc, cnn
+    }
+
     static let (batch, inputs, hidden, classes) = (400, 3072, 120, 10)
     static let rounds = 10
 
@@ -38,6 +57,7 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
+        if network == .cnn { return try runConvolutional() }
         let shardCount = shards ?? Trainer.defaultShards(batchSize: Self.batch)
         print("LabBook \(LabBook.version) benchmark: 3072 -> 120 relu -> 10, batch 400, plain SGD, \(steps) steps")
         print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; OpenBLAS core \(BLASInfo.coreName)")
