@@ -72,13 +72,14 @@ public struct Conv2D: Layer, Equatable {
     }
     public var parameterSpecs: [ParameterSpec] {
         [ParameterSpec(name: "weights", shape: [kernel, kernel, image.channels, filters],
-                       initialization: .network(fanIn: fieldSize, fanOut: kernel * kernel * filters), regularized: true,
-                       gradientWork: pixels * fieldSize * filters),
-         ParameterSpec(name: "biases", shape: [filters], initialization: .zeros, gradientWork: pixels * filters)]
+                       initialization: .network(fanIn: fieldSize, fanOut: kernel * kernel * filters), regularized: true),
+         ParameterSpec(name: "biases", shape: [filters], initialization: .zeros)]
     }
     public var forwardOperations: Int { 2 * pixels * fieldSize * filters }
     public var savedCount: Int { pixels * fieldSize }
     public func scratchCount(rows: Int) -> Int { rows * pixels * fieldSize }
+    /// Each part's own sums of the kernel's and biases' gradients over its rows.
+    public var sharedCount: Int { fieldSize * filters + filters }
 
     public var description: String {
         "conv2d \(inputShape) -> \(outputShape), \(kernel)x\(kernel)" + (stride == 1 ? "" : ", stride \(stride)")
@@ -100,12 +101,23 @@ public struct Conv2D: Layer, Equatable {
 
     public func backward(_ pass: LayerPass, phase: Int) {
         let delta = pass.outputGradient
-        activationFunction.multiplyByDerivative(delta, output: pass.output, count: pass.rows * pixels * filters)
+        let unrolledRows = pass.rows * pixels
+        activationFunction.multiplyByDerivative(delta, output: pass.output, count: unrolledRows * filters)
+        // This part's share of the parameter gradients, while its unrolled fields and δ are still in
+        // its core's cache; `parameterGradient` adds the parts' shares in part order. Summing over
+        // the whole batch by blocks of kernel rows instead read the other core's fields with a
+        // stride, and cost three times as much.
+        let partial = pass.shared(part: pass.part, count: sharedCount)
+        MatrixProduct.multiply(
+            pass.saved, transposeA: true, rowsA: unrolledRows, columnsA: fieldSize,
+            delta, transposeB: false, rowsB: unrolledRows, columnsB: filters,
+            into: partial, alpha: 1, beta: 0)
+        Dense.biasGradient(delta: delta, outputSize: filters, batchSize: unrolledRows, into: partial + fieldSize * filters)
         guard let inputGradient = pass.inputGradient else { return }
         // The unrolled fields' gradient, then each field's values added back where they came from
         // (col2im): overlapping fields touch the same input pixel, so this must accumulate.
         MatrixProduct.multiply(
-            delta, transposeA: false, rowsA: pass.rows * pixels, columnsA: filters,
+            delta, transposeA: false, rowsA: unrolledRows, columnsA: filters,
             pass.parameter(0), transposeB: true, rowsB: fieldSize, columnsB: filters,
             into: pass.scratch, alpha: 1, beta: 0)
         inputGradient.update(repeating: 0, count: pass.rows * image.count)
@@ -117,11 +129,13 @@ public struct Conv2D: Layer, Equatable {
     }
 
     public func parameterGradient(_ index: Int, rows: Range<Int>, pass: LayerPass, into gradient: UnsafeMutablePointer<Float>) {
-        if index == 0 {
-            Dense.weightGradient(input: pass.saved, inputSize: fieldSize, delta: pass.outputGradient, outputSize: filters,
-                                 batchSize: pass.rows * pixels, inputs: rows, into: gradient + rows.lowerBound * filters)
-        } else {
-            Dense.biasGradient(delta: pass.outputGradient, outputSize: filters, batchSize: pass.rows * pixels, into: gradient)
+        let offset = index == 0 ? rows.lowerBound * filters : 0
+        let count = index == 0 ? rows.count * filters : filters
+        let start = (index == 0 ? 0 : fieldSize * filters) + offset
+        (gradient + offset).update(from: pass.shared + start, count: count)
+        for part in 1..<max(pass.parts, 1) {
+            let share = pass.shared(part: part, count: sharedCount) + start
+            for i in 0..<count { gradient[offset + i] += share[i] }
         }
     }
 

@@ -32,51 +32,52 @@ public struct MaxPool2D: Layer, Equatable {
     public var description: String { windows.describe("max_pool") }
 
     public func forward(_ pass: LayerPass, phase: Int) {
-        let channels = windows.input.channels
+        let (channels, width) = (windows.input.channels, windows.input.width)
+        let (window, stride) = (windows.window, windows.stride)
+        typealias Lanes = SIMD16<Float>
+        let offsets = Lanes(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
         for row in 0..<pass.rows {
             let input = pass.input + row * inputCount, output = pass.output + row * outputCount
             let origins = pass.saved + row * outputCount
-            windows.forEachWindow { outputPixel, inputPixel, first in
-                let source = input + inputPixel * channels, target = output + outputPixel * channels
-                let origin = origins + outputPixel * channels
-                let base = Float(inputPixel * channels)
-                if first {
-                    target.update(from: source, count: channels)
-                    for c in 0..<channels { origin[c] = base + Float(c) }
-                } else {
-                    Self.keepLarger(source, target, origin, base: base, count: channels)
+            for oy in 0..<windows.output.height {
+                for ox in 0..<windows.output.width {
+                    let outputStart = (oy * windows.output.width + ox) * channels
+                    let corner = (oy * stride * width + ox * stride) * channels
+                    // Sixteen channels at a time, each window's maximum and its index kept in
+                    // registers, with masks rather than branches: a scalar loop's comparison was a
+                    // branch as unpredictable as the data, and a seventh of a step.
+                    var c = 0
+                    while c + Lanes.scalarCount <= channels {
+                        var best = UnsafeRawPointer(input + corner + c).loadUnaligned(as: Lanes.self)
+                        var index = offsets + Lanes(repeating: Float(corner + c))
+                        for wy in 0..<window {
+                            for wx in 0..<window where wy != 0 || wx != 0 {
+                                let element = corner + (wy * width + wx) * channels + c
+                                let values = UnsafeRawPointer(input + element).loadUnaligned(as: Lanes.self)
+                                // Strictly greater, so a later tie does not replace the first maximum.
+                                let larger = values .> best
+                                best.replace(with: values, where: larger)
+                                index.replace(with: offsets + Lanes(repeating: Float(element)), where: larger)
+                            }
+                        }
+                        UnsafeMutableRawPointer(output + outputStart + c).storeBytes(of: best, as: Lanes.self)
+                        UnsafeMutableRawPointer(origins + outputStart + c).storeBytes(of: index, as: Lanes.self)
+                        c += Lanes.scalarCount
+                    }
+                    while c < channels {
+                        var (best, index) = (input[corner + c], corner + c)
+                        for wy in 0..<window {
+                            for wx in 0..<window {
+                                let element = corner + (wy * width + wx) * channels + c
+                                if input[element] > best { (best, index) = (input[element], element) }
+                            }
+                        }
+                        output[outputStart + c] = best
+                        origins[outputStart + c] = Float(index)
+                        c += 1
+                    }
                 }
             }
-        }
-    }
-
-    /// Where `source` is strictly greater (so a later tie does not replace the first maximum), takes
-    /// its value into `target` and its index (`base` plus the channel) into `origin`. Sixteen lanes at
-    /// a time with masks: as a scalar loop the comparison was a branch, and a seventh of the step.
-    @inline(__always)
-    static func keepLarger(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>,
-                           _ origin: UnsafeMutablePointer<Float>, base: Float, count: Int) {
-        typealias Lanes = SIMD16<Float>
-        let lanes = Lanes.scalarCount
-        let offsets = Lanes(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
-        var c = 0
-        while c + lanes <= count {
-            let values = UnsafeRawPointer(source + c).loadUnaligned(as: Lanes.self)
-            var maxima = UnsafeRawPointer(target + c).loadUnaligned(as: Lanes.self)
-            var indices = UnsafeRawPointer(origin + c).loadUnaligned(as: Lanes.self)
-            let larger = values .> maxima
-            maxima.replace(with: values, where: larger)
-            indices.replace(with: offsets + Lanes(repeating: base + Float(c)), where: larger)
-            UnsafeMutableRawPointer(target + c).storeBytes(of: maxima, as: Lanes.self)
-            UnsafeMutableRawPointer(origin + c).storeBytes(of: indices, as: Lanes.self)
-            c += lanes
-        }
-        while c < count {
-            if source[c] > target[c] {
-                target[c] = source[c]
-                origin[c] = base + Float(c)
-            }
-            c += 1
         }
     }
 

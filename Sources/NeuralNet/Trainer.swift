@@ -165,9 +165,16 @@ public final class Trainer {
         team = WorkerTeam(parts: self.shards)
     }
 
-    /// Two halves on machines with two cores or more and batches big enough to split; one otherwise.
-    public static func defaultShards(batchSize: Int) -> Int {
-        ProcessInfo.processInfo.activeProcessorCount >= 2 && batchSize >= 64 ? 2 : 1
+    /// A step's forward work above which a second core pays for the hand-overs, whatever the batch:
+    /// a convolutional network's batch of 32 is a third of a GFLOP.
+    static let parallelStepMinimum = 100_000_000
+
+    /// Two halves on machines with two cores or more and steps big enough to split (a batch of 64 or
+    /// more, or enough work per step); one otherwise. One core or two give the same bits.
+    public static func defaultShards(batchSize: Int, network: Network? = nil) -> Int {
+        let work = batchSize * (network?.layers.reduce(0) { $0 + $1.forwardOperations } ?? 0)
+        return ProcessInfo.processInfo.activeProcessorCount >= 2 && batchSize >= 2
+            && (batchSize >= 64 || work >= parallelStepMinimum) ? 2 : 1
     }
 
     /// Runs `body` once per part: on one thread each when the trainer has a thread per part (and

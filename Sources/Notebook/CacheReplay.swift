@@ -101,7 +101,8 @@ struct CacheReplay {
             state.network = checkpoint.network
             state.trainer = Trainer(network: checkpoint.network, optimizer: checkpoint.optimizer.makeOptimizer(),
                                     batchSize: settings.batchSize,
-                                    shards: Trainer.defaultShards(batchSize: settings.batchSize))
+                                    shards: Trainer.defaultShards(batchSize: settings.batchSize, network: checkpoint.network),
+                                    randomSeed: runner.plan.frontMatter.seed)
             state.trainingSettings = settings
             if !dataAfterModel, let saved = checkpoint.batchOrder {
                 state.batchOrder = NotebookRunner.batchOrder(count: saved.permutation.count, batchSize: settings.batchSize,

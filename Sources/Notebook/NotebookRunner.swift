@@ -247,13 +247,13 @@ public final class NotebookRunner {
             // Continue exactly where the restored checkpoint left off.
             trainer = Trainer(network: network, optimizer: restored.optimizer.makeOptimizer(),
                               batchSize: directive.batchSize,
-                              shards: Trainer.defaultShards(batchSize: directive.batchSize), randomSeed: plan.frontMatter.seed)
+                              shards: Trainer.defaultShards(batchSize: directive.batchSize, network: network), randomSeed: plan.frontMatter.seed)
             restoredOrder = restored.batchOrder
         } else {
             var optimizer = directive.optimizer.make(learningRate: directive.learningRate, momentum: directive.momentum)
             optimizer.step = state.globalStep
             trainer = Trainer(network: network, optimizer: optimizer, batchSize: directive.batchSize,
-                              shards: Trainer.defaultShards(batchSize: directive.batchSize), randomSeed: plan.frontMatter.seed)
+                              shards: Trainer.defaultShards(batchSize: directive.batchSize, network: network), randomSeed: plan.frontMatter.seed)
         }
         trainer.augmentation = directive.augment.flatMap { augment in
             state.dataset?.imageShape.map { image in

@@ -106,7 +106,7 @@ struct Tutorial: ParsableCommand {
               + "BLAS core \(BLASInfo.coreName), \(BLASInfo.preferredThreadCount) threads")
 
         let trainer = Trainer(network: network, optimizer: optimizer.make(learningRate: learningRate, momentum: momentum),
-                              batchSize: batchSize, shards: Trainer.defaultShards(batchSize: batchSize))
+                              batchSize: batchSize, shards: Trainer.defaultShards(batchSize: batchSize, network: network))
         var order = EpochShuffledBatches(count: train.count, batchSize: batchSize, seed: seed &+ 1)
         let trainStart = Date()
         do {

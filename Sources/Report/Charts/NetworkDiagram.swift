@@ -73,11 +73,12 @@ public struct NetworkDiagram: Sendable {
         let shape = (layer.outputShape ?? [layer.outputs]).map(String.init).joined(separator: "×")
         let name = layer.kind == "dense" && isLast ? "Output \(groupedInteger(layer.outputs))"
             : Self.boxName(layer.summary ?? layer.kind ?? "dense \(layer.outputs)")
-        let activation = layer.kind == "dense" || layer.kind == "conv2d" ? ", " + describe(layer.activation, isLast: isLast) : ""
-        return Layer(name: name, detail: shape + activation, parameters: layer.parameters > 0 ? layer.parameters : nil)
+        let activation = layer.kind == "dense" || layer.kind == "conv2d" ? " " + describe(layer.activation, isLast: isLast) : ""
+        let detail = layer.kind == "dense" && isLast ? describe(layer.activation, isLast: true) : shape + activation
+        return Layer(name: name, detail: detail, parameters: layer.parameters > 0 ? layer.parameters : nil)
     }
 
-    /// `conv2d 32, 3x3, relu` → `Conv2D 32 3×3`: the kind and its main settings, without the activation.
+    /// `conv2d 32, 3x3, relu` → `Conv2D 32`: the kind and its main setting, short enough for a box.
     static func boxName(_ summary: String) -> String {
         let parts = summary.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !["relu", "tanh", "sigmoid"].contains($0) && !$0.hasPrefix("momentum") }
@@ -85,7 +86,7 @@ public struct NetworkDiagram: Sendable {
                      "global_avg_pool": "GlobalAvgPool", "flatten": "Flatten", "dropout": "Dropout", "batch_norm": "BatchNorm"]
         var words = parts.joined(separator: " ").split(separator: " ").map(String.init)
         if let first = words.first, let name = names[first] { words[0] = name }
-        return words.prefix(3).joined(separator: " ").replacingOccurrences(of: "x", with: "×")
+        return words.prefix(2).joined(separator: " ").replacingOccurrences(of: "x", with: "×")
             .replacingOccurrences(of: "(", with: "")
     }
 
