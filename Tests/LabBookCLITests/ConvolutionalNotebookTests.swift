@@ -1,0 +1,289 @@
+import FileFormats
+import Foundation
+import NeuralNet
+import XCTest
+
+/// Convolutional networks in notebooks, through the built binary: what `labbook check` says about
+/// layer lists that can not work, and a small CNN on a tiny CIFAR-10 that runs, reports, verifies,
+/// gives the same bits on one core and two, and resumes from its checkpoint bit-identically.
+final class ConvolutionalNotebookTests: XCTestCase {
+    // MARK: Fixtures
+
+    /// A CIFAR-10 binary folder (`cifar-10-batches-bin/`) of `perBatch` images in each of the five
+    /// training files and `test` in the test file. Each image is dark noise with one bright 10x10
+    /// square of its class's colour at a random place, so a small convolutional network (whose
+    /// global pooling ignores where the square is, and whose flips and crops keep its colour) can
+    /// learn the classes in a few dozen steps.
+    static func writeTinyCIFAR10(into folder: URL, perBatch: Int = 48, test: Int = 100, seed: UInt32 = 1) throws {
+        let batches = folder.appendingPathComponent("cifar-10-batches-bin")
+        try FileManager.default.createDirectory(at: batches, withIntermediateDirectories: true)
+        let colours: [[UInt8]] = [[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 0], [255, 0, 255],
+                                  [0, 255, 255], [255, 255, 255], [255, 128, 0], [128, 0, 255], [0, 128, 128]]
+        var state = seed &* 2_654_435_761 | 1
+        func next(_ bound: Int) -> Int {
+            state = state &* 1_664_525 &+ 1_013_904_223
+            return Int(state >> 8) % bound
+        }
+        func records(_ count: Int) -> Data {
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(count * 3073)
+            for _ in 0..<count {
+                let label = next(10)
+                let (top, left) = (next(23), next(23))
+                bytes.append(UInt8(label))
+                // Planar: the 1024 red bytes, then green, then blue, rows top to bottom.
+                for channel in 0..<3 {
+                    for y in 0..<32 {
+                        for x in 0..<32 {
+                            let inSquare = (top..<(top + 10)).contains(y) && (left..<(left + 10)).contains(x)
+                            bytes.append(inSquare ? colours[label][channel] : UInt8(next(64)))
+                        }
+                    }
+                }
+            }
+            return Data(bytes)
+        }
+        for index in 1...5 {
+            try records(perBatch).write(to: batches.appendingPathComponent("data_batch_\(index).bin"))
+        }
+        try records(test).write(to: batches.appendingPathComponent("test_batch.bin"))
+    }
+
+    /// The layers of the small CNN the run tests train: image in, ten logits out.
+    static let cnnLayers = """
+          - conv2d: 8
+          - batch_norm
+          - max_pool: 2
+          - dropout: 0.25
+          - conv2d: 8
+            padding: same
+          - global_avg_pool
+          - dense: 10
+        """
+
+    /// A notebook reading the tiny CIFAR-10 in `data/` (a {data} block at lines 5-9), then a
+    /// {network} at line 11 whose `layers:` items start at line 13, then `init: he`, then a {train}
+    /// of `train` and the blocks in `extra`. `data` replaces the {data} block's body.
+    static func notebook(layers: String = cnnLayers, train: String = "steps: 5\nbatch_size: 32",
+                         data: String = "dataset: cifar10\npath: data\nnormalize: scale",
+                         extra: String = "") -> String {
+        """
+        ---
+        seed: 1
+        ---
+
+        ```{data}
+        \(data)
+        ```
+
+        ```{network}
+        layers:
+        \(layers)
+        init: he
+        ```
+
+        ```{train}
+        \(train)
+        ```
+        \(extra)
+        """
+    }
+
+    /// Runs `labbook check` on `text` saved as `cnn.md` and returns what it printed to standard error,
+    /// asserting the exit status and that nothing went to standard output.
+    func check(_ text: String, status: Int32 = 1, file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        let folder = try makeTemporaryFolder(self)
+        try Data(text.utf8).write(to: folder.appendingPathComponent("cnn.md"))
+        let result = try LabBookBinary.run(["check", "cnn.md"], in: folder)
+        XCTAssertEqual(result.status, status, result.standardError, file: file, line: line)
+        return status == 0 ? result.standardOutput : result.standardError
+    }
+
+    /// The one error `text` has, as `labbook check` prints it, followed by its count line.
+    func assertCheckError(_ text: String, _ expected: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        XCTAssertEqual(try check(text, file: file, line: line), expected + "\n1 error in cnn.md\n", file: file, line: line)
+    }
+
+    // MARK: labbook check
+
+    /// The notebook the error tests change one thing in is itself valid, so each error below is the
+    /// one thing changed.
+    func testTheBaseNotebooksAreValid() throws {
+        XCTAssertEqual(try check(Self.notebook(), status: 0), "cnn.md: ok (3 blocks)\n")
+        XCTAssertEqual(try check(Self.notebook(layers: "  - dense: 12\n  - dense: 3", data: "dataset: spiral"), status: 0),
+                       "cnn.md: ok (3 blocks)\n")
+    }
+
+    func testAKernelLargerThanItsInputAfterPooling() throws {
+        // 32 -> conv 30 -> pool 7 -> conv 5 -> pool 1: the third conv2d's 3x3 kernel has a 1x1 image.
+        try assertCheckError(Self.notebook(layers: """
+              - conv2d: 8
+              - max_pool: 4
+              - conv2d: 8
+              - max_pool: 4
+              - conv2d: 8
+              - flatten
+              - dense: 10
+            """), "cnn.md:17:5: error: kernel 3 is larger than its 1x1 input")
+        // The same with the kernel written out, on the 7x7 image of the first pooling.
+        try assertCheckError(Self.notebook(layers: """
+              - conv2d: 8
+              - max_pool: 4
+              - conv2d: 8
+                kernel: 9
+              - flatten
+              - dense: 10
+            """), "cnn.md:15:5: error: kernel 9 is larger than its 7x7 input")
+    }
+
+    func testAPoolingWindowLargerThanItsInputPoolsToNothing() throws {
+        try assertCheckError(Self.notebook(layers: """
+              - conv2d: 8
+              - max_pool: 2
+              - max_pool: 16
+              - flatten
+              - dense: 10
+            """), "cnn.md:15:5: error: max_pool 16 on a 15x15 input pools to nothing")
+        try assertCheckError(Self.notebook(layers: """
+              - avg_pool: 33
+              - flatten
+              - dense: 10
+            """), "cnn.md:13:5: error: avg_pool 33 on a 32x32 input pools to nothing")
+    }
+
+    func testConvolutionsNeedImages() throws {
+        // The spiral's {data} block is lines 5-7, so the network's layers start at line 11.
+        try assertCheckError(Self.notebook(layers: "  - conv2d: 8\n  - flatten\n  - dense: 3", data: "dataset: spiral"),
+                             "cnn.md:11:5: error: a conv2d layer needs image-shaped input [height, width, channels], "
+                             + "but it gets [2] (spiral, line 5, is not images)")
+        // An image network whose dense layer comes before its convolution: the conv2d gets a vector.
+        try assertCheckError(Self.notebook(layers: "  - dense: 64\n  - conv2d: 8\n  - flatten\n  - dense: 10"),
+                             "cnn.md:14:5: error: a conv2d layer needs image-shaped input [height, width, channels], "
+                             + "but it gets [64]")
+    }
+
+    func testDropoutRatesOfOneAndMoreAreRefused() throws {
+        let layers = { (rate: String) in "  - conv2d: 8\n  - dropout: \(rate)\n  - global_avg_pool\n  - dense: 10" }
+        try assertCheckError(Self.notebook(layers: layers("1")),
+                             "cnn.md:14:14: error: 'dropout' is 1.0, but must be at least 0.0 and below 1.0")
+        try assertCheckError(Self.notebook(layers: layers("1.5")),
+                             "cnn.md:14:14: error: 'dropout' is 1.5, but must be at least 0.0 and below 1.0")
+        try assertCheckError(Self.notebook(layers: layers("-0.5")),
+                             "cnn.md:14:14: error: 'dropout' is -0.5, but must be at least 0.0 and below 1.0")
+        XCTAssertEqual(try check(Self.notebook(layers: layers("0.999")), status: 0), "cnn.md: ok (3 blocks)\n")
+    }
+
+    func testBatchNormMustFollowAConvolutionOrDenseLayer() throws {
+        try assertCheckError(Self.notebook(layers: "  - batch_norm\n  - conv2d: 8\n  - global_avg_pool\n  - dense: 10"),
+                             "cnn.md:13:5: error: batch_norm cannot be the first layer: "
+                             + "it normalizes the output of a conv2d or dense layer")
+        try assertCheckError(Self.notebook(layers: "  - conv2d: 8\n  - max_pool: 2\n  - batch_norm\n  - global_avg_pool\n  - dense: 10"),
+                             "cnn.md:15:5: error: batch_norm must follow a conv2d or dense layer, not max_pool")
+        // Its settings, nested or beside it, are read; a bare value is not a setting.
+        let nested = "  - conv2d: 8\n  - batch_norm: {momentum: 0.9, epsilon: 0.01}\n  - global_avg_pool\n  - dense: 10"
+        XCTAssertEqual(try check(Self.notebook(layers: nested), status: 0), "cnn.md: ok (3 blocks)\n")
+        try assertCheckError(Self.notebook(layers: "  - conv2d: 8\n  - batch_norm: {momentum: 2}\n  - global_avg_pool\n  - dense: 10"),
+                             "cnn.md:14:28: error: 'momentum' is 2.0, but must be at least 0.0 and at most 1.0")
+    }
+
+    func testUnknownLayerKindsAreNamedWithTheClosestKind() throws {
+        let kinds = "dense, conv2d, max_pool, avg_pool, global_avg_pool, flatten, dropout, batch_norm"
+        // A bare word.
+        try assertCheckError(Self.notebook(layers: "  - conv2d: 8\n  - maxpool\n  - flatten\n  - dense: 10"),
+                             "cnn.md:14:5: error: 'maxpool' is not a layer kind (choose from \(kinds)); did you mean 'max_pool'?")
+        // A kind with its value.
+        try assertCheckError(Self.notebook(layers: "  - conv3d: 8\n  - flatten\n  - dense: 10"),
+                             "cnn.md:13:5: error: a layer must name its kind (\(kinds)), as in '- dense: 120'; did you mean 'conv2d'?")
+        // Nothing close: no suggestion.
+        try assertCheckError(Self.notebook(layers: "  - conv2d: 8\n  - lstm: 8\n  - flatten\n  - dense: 10"),
+                             "cnn.md:14:5: error: a layer must name its kind (\(kinds)), as in '- dense: 120'")
+    }
+
+    func testAnItemNamesOneKindAndBareKindsTakeNoValue() throws {
+        try assertCheckError(Self.notebook(layers: "  - conv2d: 8\n    max_pool: 2\n  - flatten\n  - dense: 10"),
+                             "cnn.md:13:5: error: a layer names one kind, but this one names conv2d and max_pool")
+        try assertCheckError(Self.notebook(layers: "  - conv2d: 8\n  - flatten: 3\n  - dense: 10"),
+                             "cnn.md:14:14: error: 'flatten' takes no value; write it as a bare word: '- flatten'")
+        try assertCheckError(Self.notebook(layers: "  - conv2d: 8\n  - global_avg_pool: true\n  - dense: 10"),
+                             "cnn.md:14:22: error: 'global_avg_pool' takes no value; write it as a bare word: '- global_avg_pool'")
+        // A setting of another kind is an unknown key of this one.
+        try assertCheckError(Self.notebook(layers: "  - conv2d: 8\n  - max_pool: 2\n    padding: same\n  - flatten\n  - dense: 10"),
+                             "cnn.md:15:5: error: unknown key 'padding' in {network}")
+    }
+
+    func testTheLastLayerGivesOneValuePerClass() throws {
+        try assertCheckError(Self.notebook(layers: "  - conv2d: 8\n  - global_avg_pool\n  - dense: 12"),
+                             "cnn.md:15:5: error: the last layer has 12 units, but cifar10 (line 5) has 10 classes: "
+                             + "the output layer needs one unit per class")
+        try assertCheckError(Self.notebook(layers: "  - conv2d: 8\n  - max_pool: 2"),
+                             "cnn.md:14:5: error: the last layer has outputs [15, 15, 8] (1800 values), but cifar10 "
+                             + "(line 5) has 10 classes: the output layer needs one unit per class")
+    }
+
+    func testAugmentNeedsImagesAndACropSmallerThanThem() throws {
+        try assertCheckError(Self.notebook(layers: "  - dense: 12\n  - dense: 3", train: "steps: 5\naugment: {flip: true}",
+                                           data: "dataset: spiral"),
+                             "cnn.md:18:10: error: 'augment' flips and crops images, but spiral (line 5) is not images")
+        try assertCheckError(Self.notebook(train: "steps: 5\naugment: {flip: true, crop: 32}"),
+                             "cnn.md:26:10: error: 'crop' is 32, but the images are 32x32: crop by less than their side")
+        XCTAssertEqual(try check(Self.notebook(train: "steps: 5\naugment: {flip: true, crop: 31}"), status: 0),
+                       "cnn.md: ok (3 blocks)\n")
+    }
+
+    func testImageChartsNameLayersThatHaveWhatTheyDraw() throws {
+        // Layer 7 is the dense output layer, layer 6 the global pooling, layer 3 the max_pool.
+        try assertCheckError(Self.notebook(extra: "\n```{plot}\nchart: feature_maps\nlayer: 7\n```\n"),
+                             "cnn.md:29:4: error: chart 'feature_maps' shows image-shaped outputs, but layer 7 (dense) outputs [10]")
+        try assertCheckError(Self.notebook(extra: "\n```{plot}\nchart: feature_maps\nlayer: 6\n```\n"),
+                             "cnn.md:29:4: error: chart 'feature_maps' shows image-shaped outputs, but layer 6 (global_avg_pool) outputs [8]")
+        try assertCheckError(Self.notebook(extra: "\n```{plot}\nchart: feature_maps\nlayer: 8\n```\n"),
+                             "cnn.md:29:4: error: chart 'feature_maps' asks for layer 8, but the network has 7 layers")
+        try assertCheckError(Self.notebook(extra: "\n```{plot}\nchart: weights\nlayer: 3\n```\n"),
+                             "cnn.md:29:4: error: chart 'weights' draws the weights of a conv2d layer or of a first dense layer, "
+                             + "not of layer 3 (max_pool)")
+        let fine = "\n```{plot}\nchart: feature_maps\nlayer: 3\ncount: 2\n```\n\n```{plot}\nchart: weights\nlayer: 5\n```\n"
+        XCTAssertEqual(try check(Self.notebook(extra: fine), status: 0), "cnn.md: ok (5 blocks)\n")
+    }
+
+    /// Mistakes in how layers are written are all reported together, in order...
+    func testEveryMistakeInTheLayerListIsReportedAtOnce() throws {
+        let text = Self.notebook(layers: """
+              - conv3d: 8
+              - conv2d: 8
+                max_pool: 2
+              - flatten: 3
+              - dropout: 1.5
+              - dense: 10
+            """, train: "steps: 5\naugment: {crop: 65}")
+        XCTAssertEqual(try check(text), """
+            cnn.md:13:5: error: a layer must name its kind (dense, conv2d, max_pool, avg_pool, global_avg_pool, flatten, dropout, batch_norm), as in '- dense: 120'; did you mean 'conv2d'?
+            cnn.md:14:5: error: a layer names one kind, but this one names conv2d and max_pool
+            cnn.md:16:14: error: 'flatten' takes no value; write it as a bare word: '- flatten'
+            cnn.md:17:14: error: 'dropout' is 1.5, but must be at least 0.0 and below 1.0
+            cnn.md:24:17: error: 'crop' is 65, but must be between 0 and 64
+            5 errors in cnn.md
+
+            """)
+    }
+
+    /// ...and so are layers that do not fit together and the blocks that use them wrongly.
+    func testEveryMisfitInANotebookIsReportedAtOnce() throws {
+        let text = Self.notebook(layers: """
+              - conv2d: 8
+              - max_pool: 2
+              - batch_norm
+              - global_avg_pool
+              - dense: 12
+            """, train: "steps: 5\naugment: {flip: true, crop: 40}",
+            extra: "\n```{evaluate}\nsplit: validation\n```\n\n```{plot}\nchart: weights\nlayer: 2\n```\n")
+        XCTAssertEqual(try check(text), """
+            cnn.md:15:5: error: batch_norm must follow a conv2d or dense layer, not max_pool
+            cnn.md:17:5: error: the last layer has 12 units, but cifar10 (line 5) has 10 classes: the output layer needs one unit per class
+            cnn.md:23:10: error: 'crop' is 40, but the images are 32x32: crop by less than their side
+            cnn.md:27:8: error: there is no validation split to evaluate: add 'validation: N' to the {data} block at line 5
+            cnn.md:30:4: error: chart 'weights' draws the weights of a conv2d layer or of a first dense layer, not of layer 2 (max_pool)
+            5 errors in cnn.md
+
+            """)
+    }
+}
