@@ -461,4 +461,57 @@ final class ConvolutionalNotebookTests: XCTestCase {
         }
         XCTAssertEqual(restricted, [1, 1], "taskset -c 0: one part")
     }
+
+    /// Training resumed from a CNN checkpoint continues as if it had never stopped: batch norm's
+    /// moving statistics, Adam's moments, the batch order, and the dropout masks and augmentation
+    /// drawn for each step all carry over.
+    func testACNNResumedFromItsCheckpointIsBitIdenticalToTrainingStraight() throws {
+        let layers = """
+              - conv2d: 8
+              - batch_norm: {momentum: 0.9}
+              - max_pool: 2
+              - dropout: 0.25
+              - conv2d: 8
+                padding: same
+              - flatten
+              - dense: 10
+            """
+        let settings = "batch_size: 64\noptimizer: adam\nlearning_rate: 0.005\naugment: {flip: true, crop: 2}\nlog_every: 5"
+        let folder = try makeNotebookFolder(Self.notebook(layers: layers, train: "steps: 20\ncheckpoint_every: 10\n" + settings))
+        try Data(Self.notebook(layers: layers, train: "steps: 10\n" + settings)
+            .replacingOccurrences(of: "```{train}", with: "```{restore}\npath: straight/checkpoint-10.safetensors\n```\n\n```{train}")
+            .utf8).write(to: folder.appendingPathComponent("resumed.md"))
+        let straight = try LabBookBinary.run(["run", "cnn.md", "-o", "straight", "--quiet"], in: folder)
+        XCTAssertEqual(straight.status, 0, straight.standardError)
+        let resumed = try LabBookBinary.run(["run", "resumed.md", "-o", "resumed", "--quiet"], in: folder)
+        XCTAssertEqual(resumed.status, 0, resumed.standardError)
+
+        func checkpoint(_ path: String) throws -> Checkpoint {
+            try Checkpoint.decode([UInt8](Data(contentsOf: folder.appendingPathComponent(path))))
+        }
+        let straightModel = try checkpoint("straight/model.safetensors")
+        let resumedModel = try checkpoint("resumed/model.safetensors")
+        XCTAssertEqual(resumedModel.network.specs.map(\.kind),
+                       ["conv2d", "batch_norm", "max_pool", "dropout", "conv2d", "flatten", "dense"])
+        XCTAssertEqual(resumedModel.network, straightModel.network)
+        XCTAssertEqual(resumedModel.optimizer, straightModel.optimizer)
+        XCTAssertEqual(resumedModel.batchOrder, straightModel.batchOrder)
+        XCTAssertEqual(resumedModel.globalStep, 20)
+        XCTAssertNotEqual(resumedModel.notebookCodeSHA256, straightModel.notebookCodeSHA256)
+        // Batch norm's moving statistics moved after step 10, so matching them above means something.
+        let halfway = try checkpoint("straight/checkpoint-10.safetensors")
+        let movingMean = { (model: Checkpoint) in model.network.namedParameters.first { $0.name == "Layer2/moving_mean" }?.tensor }
+        XCTAssertNotNil(movingMean(straightModel))
+        XCTAssertNotEqual(movingMean(halfway), movingMean(straightModel))
+        XCTAssertNotEqual(halfway.network, straightModel.network)
+        // The training curves of the second half agree too.
+        let straightHistory = try XCTUnwrap(try metrics(folder.appendingPathComponent("straight"), "train").first?["history"] as? [[String: Any]])
+        let resumedHistory = try XCTUnwrap(try metrics(folder.appendingPathComponent("resumed"), "train").first?["history"] as? [[String: Any]])
+        func losses(_ history: [[String: Any]], at steps: [Int]) -> [Double?] {
+            steps.map { step in history.first { $0["step"] as? Int == step }?["loss"] as? Double }
+        }
+        XCTAssertEqual(resumedHistory.compactMap { $0["step"] as? Int }, [11, 15, 20])
+        XCTAssertEqual(losses(resumedHistory, at: [15, 20]), losses(straightHistory, at: [15, 20]))
+        XCTAssertNotNil(losses(straightHistory, at: [20])[0])
+    }
 }
