@@ -68,7 +68,7 @@ struct DirectiveFields {
     }
 
     mutating func float(_ key: String, required: Bool = false, in range: ClosedRange<Double>,
-                        excludingLowerBound: Bool = false) -> Double? {
+                        excludingLowerBound: Bool = false, excludingUpperBound: Bool = false) -> Double? {
         guard let (scalar, at) = scalar(key, required: required) else { return nil }
         let number: Double
         switch scalar {
@@ -78,10 +78,11 @@ struct DirectiveFields {
             report(at, "'\(key)' must be a number, not \(scalar.typeName) ('\(scalar)')")
             return nil
         }
-        guard range.contains(number), !(excludingLowerBound && number == range.lowerBound) else {
+        guard range.contains(number), !(excludingLowerBound && number == range.lowerBound),
+              !(excludingUpperBound && number == range.upperBound) else {
             let lower = excludingLowerBound ? "above \(range.lowerBound)" : "at least \(range.lowerBound)"
-            report(at, "'\(key)' is \(number), but must be \(lower)"
-                   + (range.upperBound.isFinite ? " and at most \(range.upperBound)" : ""))
+            let upper = excludingUpperBound ? "below \(range.upperBound)" : "at most \(range.upperBound)"
+            report(at, "'\(key)' is \(number), but must be \(lower)" + (range.upperBound.isFinite ? " and \(upper)" : ""))
             return nil
         }
         return number

@@ -71,11 +71,8 @@ enum LayerSchema {
             let stride = layer.int("stride", in: 1...1024) ?? window
             return kind == "max_pool" ? .maxPool(window: window, stride: stride) : .avgPool(window: window, stride: stride)
         case "dropout":
-            guard let rate = layer.float("dropout", required: true, in: 0...1) else { return nil }
-            guard rate < 1 else {
-                layer.report(layer.location(of: "dropout"), "'dropout' is \(rate), but the rate must be at least 0 and below 1")
-                return nil
-            }
+            // One message for every rate outside [0, 1): 1.5 must not be told "at most 1.0" when 1.0 is refused too.
+            guard let rate = layer.float("dropout", required: true, in: 0...1, excludingUpperBound: true) else { return nil }
             return .dropout(rate: Float(rate))
         case "batch_norm":
             // `- batch_norm`, `- batch_norm: {momentum: 0.9}`, or the settings beside the kind.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs a small CIFAR-10-shaped notebook and checks its checkpoint and TensorBoard file with Python's
-# own safetensors and tensorboard readers (Tests/Interop/interop.py). Needs a built labbook.
+# Runs small CIFAR-10-shaped notebooks and checks their checkpoints and TensorBoard files with Python's
+# own safetensors and tensorboard readers (Tests/Interop/interop.py, cnn.py, networks.py). Needs a
+# built labbook.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 labbook=${LABBOOK:-.build/debug/labbook}
@@ -57,6 +58,82 @@ NB
 
 "$labbook" run "$work/interop.md" -o "$work/run" --quiet
 python3 Tests/Interop/interop.py "$work/run" "$work/cifar/cifar-10-batches-bin"
+
+# A small CNN: its checkpoint read by safetensors, its metadata rebuilt into a NumPy-only forward
+# pass that must classify the test images as the run's {evaluate} did (Tests/Interop/cnn.py). The
+# first convolution's 'same' padding of 3 rows and columns is uneven, as TensorFlow splits it; batch
+# norm's epsilon of 0.5 is large enough that a pass ignoring the metadata's would classify otherwise.
+# Pixel-wise class prototypes are lost to pooling, so this dataset has something a CNN can learn:
+# dark noise with one bright square of the class's colour somewhere.
+python3 - "$work/cnn-data" <<'PY'
+import os, sys
+import numpy as np
+out = os.path.join(sys.argv[1], "cifar-10-batches-bin")
+os.makedirs(out)
+rng = np.random.default_rng(11)
+colours = np.array([[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 0], [255, 0, 255],
+                    [0, 255, 255], [255, 255, 255], [255, 128, 0], [128, 0, 255], [0, 128, 128]])
+def batch(n):
+    labels = rng.integers(0, 10, size=n)
+    images = rng.integers(0, 48, size=(n, 3, 32, 32))
+    for image, label in zip(images, labels):
+        top, left = rng.integers(0, 21, size=2)
+        image[:, top:top + 12, left:left + 12] = colours[label][:, None, None]
+    return np.concatenate([labels[:, None], images.reshape(n, -1)], axis=1).astype(np.uint8).tobytes()
+for i in range(1, 6):
+    open(os.path.join(out, f"data_batch_{i}.bin"), "wb").write(batch(120))
+open(os.path.join(out, "test_batch.bin"), "wb").write(batch(300))
+PY
+
+cat > "$work/cnn.md" <<'NB'
+---
+title: CNN interop check
+seed: 9
+---
+
+```{data}
+dataset: cifar10
+path: cnn-data
+normalize: scale
+```
+
+```{network}
+layers:
+  - conv2d: 6
+    kernel: 5
+    stride: 2
+    padding: same
+  - batch_norm: {momentum: 0.9}
+  - max_pool: 3
+    stride: 2
+  - conv2d: 8
+  - batch_norm: {momentum: 0.9, epsilon: 0.5}
+  - avg_pool: 2
+  - flatten
+  - dense: 16
+  - batch_norm:
+    momentum: 0.9
+  - dropout: 0.2
+  - dense: 10
+init: he
+```
+
+```{train}
+steps: 60
+batch_size: 50
+optimizer: adam
+learning_rate: 0.01
+augment: {flip: true, crop: 2}
+log_every: 20
+```
+
+```{evaluate}
+split: test
+```
+NB
+
+"$labbook" run "$work/cnn.md" -o "$work/cnn" --quiet
+python3 Tests/Interop/cnn.py "$work/cnn" "$work/cnn-data/cifar-10-batches-bin"
 
 # Two networks in one notebook: one TensorBoard run each, every point of each curve kept.
 "$labbook" run notebooks/quickstart.md -o "$work/quickstart" --quiet
