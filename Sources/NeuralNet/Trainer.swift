@@ -173,7 +173,7 @@ public final class Trainer {
     /// more, or enough work per step); one otherwise. One core or two give the same bits.
     public static func defaultShards(batchSize: Int, network: Network? = nil) -> Int {
         let work = batchSize * (network?.layers.reduce(0) { $0 + $1.forwardOperations } ?? 0)
-        return ProcessInfo.processInfo.activeProcessorCount >= 2 && batchSize >= 2
+        return UsableProcessors.count >= 2 && batchSize >= 2
             && (batchSize >= 64 || work >= parallelStepMinimum) ? 2 : 1
     }
 

@@ -28,7 +28,7 @@ final class WorkerTeam: Sendable {
         self.parts = parts
         // Spinning only pays when every thread has a core of its own; with more threads than cores
         // a spinning thread would hold up the one it waits for.
-        state = State(spins: parts <= ProcessInfo.processInfo.activeProcessorCount)
+        state = State(spins: parts <= UsableProcessors.count)
         for worker in 1..<parts {
             let state = state
             let live = liveWorkers

@@ -60,7 +60,7 @@ struct Bench: ParsableCommand {
         if network == .cnn { return try runConvolutional() }
         let shardCount = shards ?? Trainer.defaultShards(batchSize: Self.batch)
         print("LabBook \(LabBook.version) benchmark: 3072 -> 120 relu -> 10, batch 400, plain SGD, \(steps) steps")
-        print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; OpenBLAS core \(BLASInfo.coreName)")
+        print("machine: \(UsableProcessors.count) cores; OpenBLAS core \(BLASInfo.coreName)")
 
         let loadStart = Date()
         let data: Dataset

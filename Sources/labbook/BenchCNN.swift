@@ -23,7 +23,7 @@ extension Bench {
         let batchSizes = batches.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard !batchSizes.isEmpty, batchSizes.allSatisfy({ $0 > 0 }) else { throw usageError("--batches needs sizes such as 32,128") }
         print("LabBook \(LabBook.version) benchmark: TensorFlow's CNN tutorial network, Adam, batches \(batchSizes.map(String.init).joined(separator: ", "))")
-        print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; OpenBLAS core \(BLASInfo.coreName)")
+        print("machine: \(UsableProcessors.count) cores; OpenBLAS core \(BLASInfo.coreName)")
         let folder = dataDir ?? (try? DataLocator().find(.cifar10))
         let data: Dataset
         if let folder {

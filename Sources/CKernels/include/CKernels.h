@@ -26,6 +26,11 @@ double labbook_peak_gflops(double seconds);
 /// with Adam slowed from 3 s per 2,000 steps to 28 s for 6,000. Threads a thread starts inherit it.
 void labbook_flush_subnormals(void);
 
+/// How many processors this process may run on (its affinity mask, which `taskset` and container
+/// cpusets set), or 0 where that can not be read. Foundation's `activeProcessorCount` reports the
+/// cgroup's processors instead, so under `taskset -c 0` it still says 2.
+long labbook_usable_processors(void);
+
 /// Tells the CPU this thread is spinning on a flag another thread will set, which frees resources
 /// for that thread and saves power (x86's `pause`, Arm's `yield`).
 static inline void labbook_spin_pause(void) {
