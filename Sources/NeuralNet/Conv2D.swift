@@ -1,12 +1,16 @@
 /// A 2-D convolution, `activation(conv(input, weights) + biases)`, on NHWC images.
 ///
-/// The convolution is lowered onto one matrix product (im2col, as Caffe and early TensorFlow did):
-/// the forward pass unrolls every output pixel's receptive field into a row of `k·k·C` values in
-/// `saved`, and `Dense.forward` multiplies those rows by the kernel read as a `[k·k·C, filters]`
-/// matrix. With NHWC input and TensorFlow's `[k, k, C, filters]` kernel, each kernel row of a
-/// field is a contiguous run of `k·C` floats, so unrolling is a few copies per pixel, the product's
-/// output is already NHWC, and the weight and bias gradients are exactly a dense layer's on the
-/// unrolled rows. The price is memory: `saved` holds `k·k` copies of the input per example.
+/// The convolution is lowered onto matrix products (im2col, as Caffe and early TensorFlow did): every
+/// output pixel's receptive field is unrolled into a row of `k·k·C` values, and `Dense.forward`
+/// multiplies those rows by the kernel read as a `[k·k·C, filters]` matrix. With NHWC input and
+/// TensorFlow's `[k, k, C, filters]` kernel, each kernel row of a field is a contiguous run of
+/// `k·C` floats, so unrolling is a few copies per pixel, the product's output is already NHWC, and
+/// the gradients are a dense layer's on the unrolled rows.
+///
+/// The rows are unrolled a block of examples at a time, into scratch small enough to stay in the
+/// core's cache between the unrolling and the products, and unrolled again in the backward pass
+/// rather than kept: kept for a part of 64 examples they were 12 MB per layer, streamed from
+/// memory, and a batch of 128 ran slower per example than a batch of 32.
 public struct Conv2D: Layer, Equatable {
     public let filters: Int
     public let kernel: Int
@@ -76,8 +80,12 @@ public struct Conv2D: Layer, Equatable {
          ParameterSpec(name: "biases", shape: [filters], initialization: .zeros)]
     }
     public var forwardOperations: Int { 2 * pixels * fieldSize * filters }
-    public var savedCount: Int { pixels * fieldSize }
-    public func scratchCount(rows: Int) -> Int { rows * pixels * fieldSize }
+    /// Floats of unrolled fields per block: about a megabyte, within a core's second-level cache.
+    static let blockBudget = 1 << 18
+    /// Examples unrolled at a time.
+    var blockRows: Int { max(1, Self.blockBudget / (pixels * fieldSize)) }
+    /// The unrolled fields of a block, and in the backward pass their gradient.
+    public func scratchCount(rows: Int) -> Int { 2 * min(max(rows, 1), blockRows) * pixels * fieldSize }
     /// Each part's own sums of the kernel's and biases' gradients over its rows.
     public var sharedCount: Int { fieldSize * filters + filters }
 
@@ -88,43 +96,65 @@ public struct Conv2D: Layer, Equatable {
     }
 
     public func forward(_ pass: LayerPass, phase: Int) {
-        forEachRun(rows: pass.rows) { field, pixel, count in
-            if let pixel {
-                (pass.saved + field).update(from: pass.input + pixel, count: count)
-            } else {
-                (pass.saved + field).update(repeating: 0, count: count)
-            }
+        forEachBlock(pass.rows) { block in
+            unroll(pass.input, rows: block, into: pass.scratch)
+            Dense.forward(pass.scratch, rows: block.count * pixels, inputs: fieldSize, weight: pass.parameter(0),
+                          bias: pass.parameter(1), outputs: filters, activation: activationFunction,
+                          into: pass.output + block.lowerBound * pixels * filters)
         }
-        Dense.forward(pass.saved, rows: pass.rows * pixels, inputs: fieldSize, weight: pass.parameter(0),
-                      bias: pass.parameter(1), outputs: filters, activation: activationFunction, into: pass.output)
     }
 
     public func backward(_ pass: LayerPass, phase: Int) {
         let delta = pass.outputGradient
-        let unrolledRows = pass.rows * pixels
-        activationFunction.multiplyByDerivative(delta, output: pass.output, count: unrolledRows * filters)
-        // This part's share of the parameter gradients, while its unrolled fields and δ are still in
-        // its core's cache; `parameterGradient` adds the parts' shares in part order. Summing over
-        // the whole batch by blocks of kernel rows instead read the other core's fields with a
-        // stride, and cost three times as much.
+        activationFunction.multiplyByDerivative(delta, output: pass.output, count: pass.rows * pixels * filters)
+        // This part's share of the parameter gradients, block by block while each block's fields
+        // are in cache; `parameterGradient` adds the parts' shares in part order. Summing over the
+        // whole batch by blocks of kernel rows instead read the other core's fields with a stride.
         let partial = pass.shared(part: pass.part, count: sharedCount)
-        MatrixProduct.multiply(
-            pass.saved, transposeA: true, rowsA: unrolledRows, columnsA: fieldSize,
-            delta, transposeB: false, rowsB: unrolledRows, columnsB: filters,
-            into: partial, alpha: 1, beta: 0)
-        Dense.biasGradient(delta: delta, outputSize: filters, batchSize: unrolledRows, into: partial + fieldSize * filters)
-        guard let inputGradient = pass.inputGradient else { return }
-        // The unrolled fields' gradient, then each field's values added back where they came from
-        // (col2im): overlapping fields touch the same input pixel, so this must accumulate.
-        MatrixProduct.multiply(
-            delta, transposeA: false, rowsA: unrolledRows, columnsA: filters,
-            pass.parameter(0), transposeB: true, rowsB: fieldSize, columnsB: filters,
-            into: pass.scratch, alpha: 1, beta: 0)
-        inputGradient.update(repeating: 0, count: pass.rows * image.count)
-        forEachRun(rows: pass.rows) { field, pixel, count in
-            guard let pixel else { return }
-            let source = pass.scratch + field, target = inputGradient + pixel
-            for i in 0..<count { target[i] += source[i] }
+        Dense.biasGradient(delta: delta, outputSize: filters, batchSize: pass.rows * pixels, into: partial + fieldSize * filters)
+        let fields = pass.scratch, fieldGradient = pass.scratch + min(pass.rows, blockRows) * pixels * fieldSize
+        pass.inputGradient?.update(repeating: 0, count: pass.rows * image.count)
+        forEachBlock(pass.rows) { block in
+            let unrolledRows = block.count * pixels
+            let blockDelta = delta + block.lowerBound * pixels * filters
+            unroll(pass.input, rows: block, into: fields)
+            MatrixProduct.multiply(
+                fields, transposeA: true, rowsA: unrolledRows, columnsA: fieldSize,
+                blockDelta, transposeB: false, rowsB: unrolledRows, columnsB: filters,
+                into: partial, alpha: 1, beta: block.lowerBound == 0 ? 0 : 1)
+            guard let inputGradient = pass.inputGradient else { return }
+            // The fields' gradient, then each field's values added back where they came from
+            // (col2im): overlapping fields touch the same input pixel, so this must accumulate.
+            MatrixProduct.multiply(
+                blockDelta, transposeA: false, rowsA: unrolledRows, columnsA: filters,
+                pass.parameter(0), transposeB: true, rowsB: fieldSize, columnsB: filters,
+                into: fieldGradient, alpha: 1, beta: 0)
+            forEachRun(rows: block) { field, pixel, count in
+                guard let pixel else { return }
+                let source = fieldGradient + field, target = inputGradient + pixel
+                for i in 0..<count { target[i] += source[i] }
+            }
+        }
+    }
+
+    /// Calls `body` with the part's rows, `blockRows` at a time, in order.
+    @inline(__always)
+    private func forEachBlock(_ rows: Int, _ body: (Range<Int>) -> Void) {
+        var start = 0
+        while start < rows {
+            body(start..<min(start + blockRows, rows))
+            start += blockRows
+        }
+    }
+
+    /// Unrolls the fields of examples `rows` of `input` into `fields`, from its start.
+    private func unroll(_ input: UnsafePointer<Float>, rows: Range<Int>, into fields: UnsafeMutablePointer<Float>) {
+        forEachRun(rows: rows) { field, pixel, count in
+            if let pixel {
+                (fields + field).update(from: input + pixel, count: count)
+            } else {
+                (fields + field).update(repeating: 0, count: count)
+            }
         }
     }
 
@@ -139,18 +169,18 @@ public struct Conv2D: Layer, Equatable {
         }
     }
 
-    /// Walks the unrolled fields of `rows` examples as runs of contiguous floats: `body(field, pixel,
-    /// count)` pairs `count` floats at offset `field` of the unrolled rows with those at offset `pixel`
-    /// of the input, or with zero padding when `pixel` is nil. Forward copies along these runs and
-    /// backward adds along them, so the two can not disagree about the geometry.
+    /// Walks the unrolled fields of examples `rows` as runs of contiguous floats: `body(field, pixel,
+    /// count)` pairs `count` floats at offset `field` of the block's unrolled rows with those at
+    /// offset `pixel` of the input, or with zero padding when `pixel` is nil. Forward copies along
+    /// these runs and backward adds along them, so the two can not disagree about the geometry.
     @inline(__always)
-    private func forEachRun(rows: Int, _ body: (_ field: Int, _ pixel: Int?, _ count: Int) -> Void) {
+    private func forEachRun(rows: Range<Int>, _ body: (_ field: Int, _ pixel: Int?, _ count: Int) -> Void) {
         let channels = image.channels, runLength = kernel * channels
-        for row in 0..<rows {
+        for row in rows {
             let imageStart = row * image.count
             for oy in 0..<out.height {
                 for ox in 0..<out.width {
-                    let fieldStart = ((row * out.height + oy) * out.width + ox) * fieldSize
+                    let fieldStart = (((row - rows.lowerBound) * out.height + oy) * out.width + ox) * fieldSize
                     let x0 = ox * stride - padLeft
                     // Kernel columns that fall inside the image; the rest read padding.
                     let first = max(0, -x0), last = max(first, min(kernel, image.width - x0))
