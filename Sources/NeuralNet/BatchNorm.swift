@@ -57,7 +57,7 @@ public struct BatchNorm: Layer, Equatable {
     public func forward(_ pass: LayerPass, phase: Int) {
         let (c, x, gamma, beta) = (channels, pass.input, pass.parameter(0), pass.parameter(1))
         if pass.training && phase == 0 {
-            accumulate(pass, at: 0) { i in (Double(x[i]), Double(x[i]) * Double(x[i])) }
+            accumulate(pass, at: 0, x, x)
             return
         }
         let (mean, inverse) = (pass.scratch, pass.scratch + c)
@@ -72,11 +72,13 @@ public struct BatchNorm: Layer, Equatable {
             }
         }
         // x̂ is saved in evaluation too (`savedCount` allows it), so that backward reads it either way.
+        let (saved, output) = (pass.saved, pass.output)
         for i in 0..<(pass.rows * spatial) {
+            let (row, savedRow, outputRow) = (x + i * c, saved + i * c, output + i * c)
             for k in 0..<c {
-                let normalized = (x[i * c + k] - mean[k]) * inverse[k]
-                pass.saved[i * c + k] = normalized
-                pass.output[i * c + k] = gamma[k] * normalized + beta[k]
+                let normalized = (row[k] - mean[k]) * inverse[k]
+                savedRow[k] = normalized
+                outputRow[k] = gamma[k] * normalized + beta[k]
             }
         }
     }
@@ -84,7 +86,7 @@ public struct BatchNorm: Layer, Equatable {
     public func backward(_ pass: LayerPass, phase: Int) {
         let (c, dy, saved) = (channels, pass.outputGradient, pass.saved)
         if phase == 0 {
-            accumulate(pass, at: 2 * c) { i in (Double(dy[i]), Double(dy[i]) * Double(saved[i])) }
+            accumulate(pass, at: 2 * c, dy, saved)
             return
         }
         guard let dx = pass.inputGradient else { return }
@@ -100,7 +102,8 @@ public struct BatchNorm: Layer, Equatable {
             d[k] = pass.training ? Float(-factor * combined(pass, 3 * c + k) / n) : 0
         }
         for i in 0..<(pass.rows * spatial) {
-            for k in 0..<c { dx[i * c + k] = a[k] * dy[i * c + k] + b[k] + d[k] * saved[i * c + k] }
+            let (gradientRow, deltaRow, savedRow) = (dx + i * c, dy + i * c, saved + i * c)
+            for k in 0..<c { gradientRow[k] = a[k] * deltaRow[k] + b[k] + d[k] * savedRow[k] }
         }
     }
 
@@ -119,17 +122,25 @@ public struct BatchNorm: Layer, Equatable {
         return (mean, max(combined(pass, channels + channel) / n - mean * mean, 0))
     }
 
-    /// Sets this part's sums `first..<first + 2C` to the per-channel sums of the two `terms` of each
-    /// of its values (the index of a value in the part's rows gives its channel).
-    private func accumulate(_ pass: LayerPass, at first: Int, _ terms: (Int) -> (Double, Double)) {
-        let (sums, c) = (Sums(pass, part: pass.part, count: sharedCount), channels)
-        for k in first..<(first + 2 * c) { sums[k] = 0 }
-        for i in 0..<(pass.rows * spatial) {
-            for k in 0..<c {
-                let (u, v) = terms(i * c + k)
-                sums[first + k] += u
-                sums[first + c + k] += v
+    /// Sets this part's sums `first..<first + 2C` to the per-channel sums of `u` and of `u · v` over
+    /// its rows (`u` = x, `v` = x in the forward pass; dy and x̂ in the backward one). The sums run
+    /// in Double arrays on the stack, value by value in order, which the compiler vectorizes across
+    /// channels; summing through the shared buffer's raw bytes took longer than a convolution.
+    private func accumulate(_ pass: LayerPass, at first: Int, _ u: UnsafePointer<Float>, _ v: UnsafePointer<Float>) {
+        let c = channels
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * c) { totals in
+            let (sums, products) = (totals.baseAddress!, totals.baseAddress! + c)
+            sums.initialize(repeating: 0, count: 2 * c)
+            for i in 0..<(pass.rows * spatial) {
+                let (uRow, vRow) = (u + i * c, v + i * c)
+                for k in 0..<c {
+                    let value = Double(uRow[k])
+                    sums[k] += value
+                    products[k] += value * Double(vRow[k])
+                }
             }
+            let shared = Sums(pass, part: pass.part, count: sharedCount)
+            for k in 0..<(2 * c) { shared[first + k] = totals[k] }
         }
     }
 

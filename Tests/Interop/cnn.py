@@ -186,6 +186,24 @@ def main():
     check(differing <= 1, f"NumPy's confusion matrix is LabBook's ({differing} example(s) differ)")
     check(recorded_correct > 2 * len(labels) / classes, f"the network learned something ({recorded_correct / len(labels):.2f} accuracy)")
 
+    # TensorBoard's own reader: the Graphs tab's GraphDef names every layer's operation, wired in
+    # order, and every parameter has histograms.
+    from tensorboard.backend.event_processing import event_accumulator
+    logs = os.path.join(run_dir, "logs", network.get("name") or "network-1")
+    events = event_accumulator.EventAccumulator(logs, size_guidance={"histograms": 0})
+    events.Reload()
+    graph = events.Graph()
+    nodes = {node.name: node for node in graph.node}
+    ops = {"conv2d": "Conv2D", "dense": "MatMul", "max_pool": "MaxPool", "avg_pool": "AvgPool",
+           "batch_norm": "FusedBatchNorm", "flatten": "Reshape", "dropout": "Dropout", "global_avg_pool": "Mean"}
+    for index, layer in enumerate(network["layers"], start=1):
+        check(f"Layer{index}/{ops[layer['kind']]}" in nodes, f"the graph has Layer{index}/{ops[layer['kind']]}")
+    first = nodes.get("Layer1/" + ops[network["layers"][0]["kind"]])
+    check(first is not None and list(first.input)[:1] == ["input"], "the first layer reads the input placeholder")
+    histograms = set(events.Tags()["histograms"])
+    check({name for name in model if "/" in name and not name.endswith(("adam_m", "adam_v", "velocity"))
+           and not name.startswith("batch_order")} <= histograms, "TensorBoard has histograms of every parameter")
+
     if failures:
         print(f"{len(failures)} cnn checks failed", file=sys.stderr)
         return 1
