@@ -1,6 +1,6 @@
 /// Average pooling over square windows (valid: only windows that fit, so every average has the
 /// same `window²` terms and the backward pass spreads each gradient evenly), each channel on its own.
-public struct AvgPool2D: Layer, Equatable {
+public struct AvgPool2D: ParameterFreeLayer, Equatable {
     let windows: PoolWindows
 
     public init(window: Int, stride: Int, inputShape: [Int]) throws(LayerShapeError) {
@@ -15,11 +15,6 @@ public struct AvgPool2D: Layer, Equatable {
     public var spec: LayerSpec { .avgPool(window: window, stride: stride) }
     public var inputShape: [Int] { windows.input.shape }
     public var outputShape: [Int] { windows.output.shape }
-    public var parameterSpecs: [ParameterSpec] { [] }
-    public var parameters: [Tensor] {
-        get { [] }
-        set { precondition(newValue.isEmpty, "an avg_pool layer has no parameters") }
-    }
     /// One addition per window element and a scaling per output.
     public var forwardOperations: Int { outputCount * (window * window + 1) }
     public var description: String { windows.describe("avg_pool") }

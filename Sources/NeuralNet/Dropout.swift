@@ -5,7 +5,7 @@
 /// The mask is drawn from `CounterRandom` by the example's row in the whole batch and the value's
 /// index, not from a generator consumed in sequence, so it is the same however the batch is cut
 /// into parts and whichever thread runs each, and a seed gives the same run on one core or two.
-public struct Dropout: Layer, Equatable {
+public struct Dropout: ParameterFreeLayer, Equatable {
     public let rate: Float
     public let inputShape: [Int]
 
@@ -20,11 +20,6 @@ public struct Dropout: Layer, Equatable {
 
     public var spec: LayerSpec { .dropout(rate: rate) }
     public var outputShape: [Int] { inputShape }
-    public var parameterSpecs: [ParameterSpec] { [] }
-    public var parameters: [Tensor] {
-        get { [] }
-        set { precondition(newValue.isEmpty, "a dropout layer has no parameters") }
-    }
     public var forwardOperations: Int { inputCount }
     /// The mask: 0 for a dropped value, `1 / (1 - rate)` for a kept one.
     public var savedCount: Int { inputCount }

@@ -4,7 +4,7 @@
 /// A dense layer already reads an image as this vector; `flatten` exists so that notebooks written
 /// for Keras run unchanged and their model tables show the same shapes. It copies rather than
 /// aliasing because every layer owns its output buffer.
-public struct Flatten: Layer, Equatable {
+public struct Flatten: ParameterFreeLayer, Equatable {
     public let inputShape: [Int]
 
     public init(inputShape: [Int]) {
@@ -15,11 +15,6 @@ public struct Flatten: Layer, Equatable {
 
     public var spec: LayerSpec { .flatten }
     public var outputShape: [Int] { [inputCount] }
-    public var parameterSpecs: [ParameterSpec] { [] }
-    public var parameters: [Tensor] {
-        get { [] }
-        set { precondition(newValue.isEmpty, "a flatten layer has no parameters") }
-    }
     public var forwardOperations: Int { 0 }
     public var description: String { "flatten \(inputShape) -> \(outputShape)" }
 

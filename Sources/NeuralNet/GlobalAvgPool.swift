@@ -1,7 +1,7 @@
 /// The mean of each channel over the whole image, `[H, W, C] -> [C]`: the usual bridge from
 /// convolutions to the classifier in networks after Lin et al.'s "Network in Network", with no
 /// parameters and no dependence on the image size, where `flatten` then `dense` would need many.
-public struct GlobalAvgPool: Layer, Equatable {
+public struct GlobalAvgPool: ParameterFreeLayer, Equatable {
     let image: ImageShape
 
     public init(inputShape: [Int]) throws(LayerShapeError) {
@@ -13,11 +13,6 @@ public struct GlobalAvgPool: Layer, Equatable {
     public var spec: LayerSpec { .globalAvgPool }
     public var inputShape: [Int] { image.shape }
     public var outputShape: [Int] { [image.channels] }
-    public var parameterSpecs: [ParameterSpec] { [] }
-    public var parameters: [Tensor] {
-        get { [] }
-        set { precondition(newValue.isEmpty, "a global_avg_pool layer has no parameters") }
-    }
     public var forwardOperations: Int { inputCount + outputCount }
     public var description: String { "global_avg_pool \(inputShape) -> \(outputShape)" }
 

@@ -76,6 +76,17 @@ extension Layer {
     public var activation: Activation? { spec.activation }
 }
 
+/// A layer without parameters (pooling, flatten, dropout).
+public protocol ParameterFreeLayer: Layer {}
+
+extension ParameterFreeLayer {
+    public var parameterSpecs: [ParameterSpec] { [] }
+    public var parameters: [Tensor] {
+        get { [] }
+        set { precondition(newValue.isEmpty, "a \(spec.kind) layer has no parameters") }
+    }
+}
+
 /// What one parameter tensor of a layer is.
 public struct ParameterSpec: Sendable, Equatable {
     /// How the parameter starts.

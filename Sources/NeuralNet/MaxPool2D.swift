@@ -5,7 +5,7 @@
 /// comparing input and output took a fifth of a convolutional network's step. The gradient goes to
 /// the first maximal element in row-major window order, as TensorFlow's `MaxPoolGrad` does, so
 /// ties never double it.
-public struct MaxPool2D: Layer, Equatable {
+public struct MaxPool2D: ParameterFreeLayer, Equatable {
     let windows: PoolWindows
 
     public init(window: Int, stride: Int, inputShape: [Int]) throws(LayerShapeError) {
@@ -20,11 +20,6 @@ public struct MaxPool2D: Layer, Equatable {
     public var spec: LayerSpec { .maxPool(window: window, stride: stride) }
     public var inputShape: [Int] { windows.input.shape }
     public var outputShape: [Int] { windows.output.shape }
-    public var parameterSpecs: [ParameterSpec] { [] }
-    public var parameters: [Tensor] {
-        get { [] }
-        set { precondition(newValue.isEmpty, "a max_pool layer has no parameters") }
-    }
     /// One comparison per window element.
     public var forwardOperations: Int { outputCount * window * window }
     /// The index of each output's maximum within the example.

@@ -10,24 +10,10 @@ import XCTest
 /// even the padding arithmetic), so a mistake in the im2col geometry or a backward rule shows up
 /// as a disagreement rather than being reproduced by both sides.
 final class LayerGradientTests: XCTestCase {
-    static let epsilon = 1e-5
-
-    static func activate(_ x: Double, _ activation: Activation) -> Double {
-        switch activation {
-        case .relu: max(x, 0)
-        case .tanh: Foundation.tanh(x)
-        case .sigmoid: 1 / (1 + Foundation.exp(-x))
-        case .none: x
-        }
-    }
-
+    /// The dense checks' Float64 activation and central differences, shared.
+    static func activate(_ x: Double, _ activation: Activation) -> Double { GradientCheckTests.activate(x, activation) }
     static func numericGradient(_ values: [Double], _ f: ([Double]) -> Double) -> [Double] {
-        values.indices.map { i in
-            var plus = values, minus = values
-            plus[i] += epsilon
-            minus[i] -= epsilon
-            return (f(plus) - f(minus)) / (2 * epsilon)
-        }
+        GradientCheckTests.numericGradient(values, f)
     }
 
     static func randomValues(_ count: Int, _ generator: inout SeededGenerator, scale: Double = 1) -> [Float] {
