@@ -179,6 +179,11 @@ struct DependencyCheck {
         func require(_ condition: Bool, _ message: String) {
             if !condition { diagnostics.append(Diagnostic(at, "chart '\(plot.chart.rawValue)' \(message)")) }
         }
+        /// `layer:` as an index into a network of `count` layers; nil, reported, when past its end.
+        func layerIndex(among count: Int) -> Int? {
+            require(plot.layer <= count, "asks for layer \(plot.layer), but the network has \(count) layers")
+            return plot.layer <= count ? plot.layer - 1 : nil
+        }
         switch plot.chart {
         case .curves:
             require(state.trained, "needs a {train} block before it")
@@ -187,34 +192,29 @@ struct DependencyCheck {
             }
         case .histograms:
             require(state.trained, "needs a {train} block before it (histograms are recorded while training)")
-            if plot.subject != .logits, let layers = state.network?.directive.layers {
-                require(plot.layer <= layers.count, "asks for layer \(plot.layer), but the network has \(layers.count) layers")
-                if plot.subject == .weights, plot.layer <= layers.count, !["dense", "conv2d"].contains(layers[plot.layer - 1].kind) {
-                    require(false, "asks for the weights of layer \(plot.layer), a \(layers[plot.layer - 1].kind) layer, which has none")
-                }
+            if plot.subject != .logits, let network = state.network, let index = layerIndex(among: network.directive.layers.count),
+               plot.subject == .weights, let built = network.layers,
+               !built[index].parameterSpecs.contains(where: { $0.name == "weights" }) {
+                // The series the trainer records: a histogram of weights for each layer that has them.
+                require(false, "asks for the weights of layer \(plot.layer), a \(built[index].spec.kind) layer, which has none")
             }
         case .confusion:
             require(state.evaluated, "needs an {evaluate} block before it")
         case .weights:
             require(state.network != nil, "needs a {network} block before it")
             require(state.data.map { $0.directive.dataset != .spiral } ?? false, "needs image data to draw weights as images")
-            if let layers = state.network?.directive.layers {
-                if plot.layer > layers.count {
-                    require(false, "asks for layer \(plot.layer), but the network has \(layers.count) layers")
-                } else if !(layers[plot.layer - 1].kind == "conv2d" || (plot.layer == 1 && layers[0].kind == "dense")) {
-                    require(false, "draws the weights of a conv2d layer or of a first dense layer, "
-                            + "not of layer \(plot.layer) (\(layers[plot.layer - 1].kind))")
-                }
+            if let layers = state.network?.directive.layers, let index = layerIndex(among: layers.count),
+               !(layers[index].kind == "conv2d" || (index == 0 && layers[0].kind == "dense")) {
+                require(false, "draws the weights of a conv2d layer or of a first dense layer, "
+                        + "not of layer \(plot.layer) (\(layers[index].kind))")
             }
         case .featureMaps:
             require(state.network != nil, "needs a {network} block before it")
             guard let network = state.network, let layers = network.layers else { break }
             if plot.layerGiven {
-                if plot.layer > layers.count {
-                    require(false, "asks for layer \(plot.layer), but the network has \(layers.count) layers")
-                } else if layers[plot.layer - 1].outputShape.count != 3 {
-                    require(false, "shows image-shaped outputs, but layer \(plot.layer) (\(layers[plot.layer - 1].spec.kind)) "
-                            + "outputs \(layers[plot.layer - 1].outputShape)")
+                if let index = layerIndex(among: layers.count), layers[index].outputShape.count != 3 {
+                    require(false, "shows image-shaped outputs, but layer \(plot.layer) (\(layers[index].spec.kind)) "
+                            + "outputs \(layers[index].outputShape)")
                 }
             } else {
                 require(layers.contains { $0.spec.kind == "conv2d" }, "needs a conv2d layer, or a 'layer' with image-shaped output")
