@@ -38,9 +38,13 @@ let package = Package(
         // The one file-system call Swift's Glibc module does not declare: swapping two folders atomically.
         .target(name: "CFileSystem"),
 
+        // oneDNN (Debian's libdnnl-dev) behind a few calls, each run on the calling thread alone; gomp
+        // is oneDNN's OpenMP runtime, whose thread count the calls set.
+        .target(name: "CConvolution", linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("gomp")]),
+
         .target(
             name: "NeuralNet",
-            dependencies: ["COpenBLAS", "CKernels"]
+            dependencies: ["COpenBLAS", "CKernels", "CConvolution"]
         ),
         // The one Swift wrapper around cmark, for the notebook parser and the report's prose.
         .target(name: "CommonMark", dependencies: ["CCmark"]),

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// An elementwise nonlinearity applied to a layer's output.
@@ -33,7 +34,7 @@ public enum Activation: String, CaseIterable, Sendable, Codable {
     ) {
         switch self {
         case .relu:
-            Self.zero(gradient, count: count, where: { $0 .<= 0 }, comparing: output)
+            labbook_zero_where_not_positive(gradient, output, count)
         case .tanh:
             for i in 0..<count { gradient[i] *= 1 - output[i] * output[i] }
         case .sigmoid:

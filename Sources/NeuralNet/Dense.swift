@@ -77,7 +77,9 @@ public struct Dense: Layer, Equatable {
     }
 
     public func backward(_ pass: LayerPass, phase: Int) {
-        activationFunction.multiplyByDerivative(pass.outputGradient, output: pass.output, count: pass.rows * outputSize)
+        if !pass.outputGradientHasActivationDerivative {
+            activationFunction.multiplyByDerivative(pass.outputGradient, output: pass.output, count: pass.rows * outputSize)
+        }
         guard let inputGradient = pass.inputGradient else { return }
         MatrixProduct.multiply(
             pass.outputGradient, transposeA: false, rowsA: pass.rows, columnsA: outputSize,

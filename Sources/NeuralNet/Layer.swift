@@ -57,6 +57,9 @@ public protocol Layer: Sendable, CustomStringConvertible {
     /// batch after every part's backward pass. Each element must be the same sum, in the same order,
     /// whichever block of rows is asked for, so blocks can be shared between threads.
     func parameterGradient(_ index: Int, rows: Range<Int>, pass: LayerPass, into gradient: UnsafeMutablePointer<Float>)
+    /// Whether the backward pass can apply the ReLU derivative of the layer before it while writing
+    /// the input gradient (see `LayerPass.inputIsReLUOutput`), for less than a pass over it.
+    var appliesInputReLUDerivative: Bool { get }
 }
 
 extension Layer {
@@ -65,6 +68,7 @@ extension Layer {
     public var sharedCount: Int { 0 }
     public func forwardPhases(training: Bool) -> Int { 1 }
     public var backwardPhases: Int { 1 }
+    public var appliesInputReLUDerivative: Bool { false }
     public func parameterGradient(_ index: Int, rows: Range<Int>, pass: LayerPass, into gradient: UnsafeMutablePointer<Float>) {
         preconditionFailure("\(Self.self) has no trainable parameters")
     }
@@ -168,6 +172,14 @@ public struct LayerPass {
     /// Differs for every step and layer; random draws (dropout masks) hash it with the example's row
     /// in the batch, so they do not depend on how the batch is cut into parts.
     public var randomKey: UInt64
+    /// Backward passes: the input is a ReLU's output and the layer before leaves its derivative to
+    /// this one, which must zero its input gradient wherever the input is not positive. Only for
+    /// layers that `appliesInputReLUDerivative`.
+    public var inputIsReLUOutput = false
+    /// Backward passes: the layer after has already multiplied `outputGradient` by this layer's
+    /// activation derivative. A ReLU's derivative is a pass over its whole output, memory-bound,
+    /// while max pooling knows it from its own maxima: a tenth of a convolutional network's step.
+    public var outputGradientHasActivationDerivative = false
 
     public init(
         input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, outputGradient: UnsafeMutablePointer<Float>,

@@ -70,6 +70,9 @@ public final class Trainer {
 
     /// The layers' settings and shapes; their parameters live in `parameterBuffers` while training.
     private let layers: [any Layer]
+    /// Per layer: its activation is a ReLU whose derivative the next layer applies (see
+    /// `LayerPass.outputGradientHasActivationDerivative`).
+    private let reluDerivativeMovesOn: [Bool]
     private let l2: L2Regularization
     private let inputBuffer: ScratchBuffer<Float>
     private let labelBuffer: ScratchBuffer<Int32>
@@ -113,6 +116,10 @@ public final class Trainer {
         self.batchSize = batchSize
         self.randomSeed = randomSeed
         layers = network.layers
+        reluDerivativeMovesOn = network.layers.indices.map { index in
+            index + 1 < network.layers.count && network.layers[index].activation == .relu
+                && network.layers[index + 1].appliesInputReLUDerivative
+        }
         l2 = network.l2
         parts = min(Self.partsPerStep, batchSize)
         self.shards = shards > 1 ? parts : 1
@@ -270,7 +277,7 @@ public final class Trainer {
     private func pass(layer index: Int, rows: Range<Int>, part: Int, training: Bool = true) -> LayerPass {
         let layer = layers[index]
         let first = rows.lowerBound
-        return LayerPass(
+        var pass = LayerPass(
             input: layerInput(index) + first * layer.inputCount,
             output: outputs[index].pointer + first * layer.outputCount,
             outputGradient: deltas[index].pointer + first * layer.outputCount,
@@ -280,6 +287,9 @@ public final class Trainer {
             saved: saved[index].pointer + first * layer.savedCount, scratch: scratch[part].pointer,
             shared: shared[index].pointer, part: part, parts: parts, training: training,
             randomKey: CounterRandom.key(seed: randomSeed, step: passStep, layer: index))
+        pass.inputIsReLUOutput = index > 0 && reluDerivativeMovesOn[index - 1]
+        pass.outputGradientHasActivationDerivative = reluDerivativeMovesOn[index]
+        return pass
     }
 
     /// Forward pass, loss and backward pass, each shard on its own rows: afterwards `deltas[i]` holds

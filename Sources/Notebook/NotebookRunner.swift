@@ -472,7 +472,7 @@ public final class NotebookRunner {
 /// LabBook's version. It is part of every cache key, so a version whose training gives different
 /// bits (0.3.0: weight gradients summed over the whole batch at once) or records other things (0.4.0:
 /// every layer's histograms, network names, per-network logs; 0.5.0: layer kinds in records and
-/// checkpoint metadata) never replays an older one's.
+/// checkpoint metadata; 0.6.0: convolutions on oneDNN) never replays an older one's.
 public enum LabBookVersion {
-    public static let current = "0.5.0"
+    public static let current = "0.6.0"
 }

@@ -31,6 +31,21 @@ void labbook_flush_subnormals(void);
 /// cgroup's processors instead, so under `taskset -c 0` it still says 2.
 long labbook_usable_processors(void);
 
+/// Max pooling over `rows` NHWC images: each output is its window's maximum, and `origins` gets the
+/// index within the example (as a float, exact below 2^24) of the first maximal element in row-major
+/// window order, as TensorFlow's `MaxPoolGrad` picks it.
+void labbook_max_pool_forward(const float *input, long rows, long height, long width, long channels, long window,
+                              long stride, long out_height, long out_width, float *output, float *origins);
+
+/// Max pooling's input gradient: each output's gradient added at its origin, zero elsewhere. With
+/// `output` (the pooled maxima) not NULL, only where the maximum is positive or NaN, which applies
+/// the derivative of a ReLU before the pooling.
+void labbook_max_pool_backward(const float *output_gradient, const float *origins, const float *output, long rows,
+                               long input_count, long output_count, float *input_gradient);
+
+/// ReLU's derivative applied in place: `values[i]` becomes 0 where `reference[i] <= 0`.
+void labbook_zero_where_not_positive(float *values, const float *reference, long count);
+
 /// Tells the CPU this thread is spinning on a flag another thread will set, which frees resources
 /// for that thread and saves power (x86's `pause`, Arm's `yield`).
 static inline void labbook_spin_pause(void) {
