@@ -59,16 +59,43 @@ final class ConvolutionalTrainingTests: XCTestCase {
             network.layers[index].parameters[1] = Tensor(shape: network.layers[index].parameters[1].shape,
                 scalars: network.layers[index].parameters[1].scalars.map { _ in Float(generator.nextNormal() * 0.3) })
         }
-        let rows = 8, seed: UInt64 = 13
-        let (input, labels) = randomBatch(rows: rows, features: 50, classes: 3, seed: 60)
+        assertTrainerMatchesChainedLayers(network, rows: 8, seed: 13)
+    }
+
+    /// A ReLU's derivative is applied by the max pooling after it, which routes gradient only to
+    /// positive maxima, and the convolution skips its own pass: the gradients must be those of the
+    /// layers chained one by one, with windows that overlap (stride 1) and that do not, and with ties.
+    func testMaxPoolingAppliesTheReLUDerivativeBeforeIt() throws {
+        for stride in [1, 2] {
+            var generator = SeededGenerator(seed: 7 + UInt64(stride))
+            let specs: [LayerSpec] = [
+                .conv2d(filters: 4, kernel: 3, stride: 1, padding: .same, activation: .relu),
+                .maxPool(window: 2, stride: stride),
+                .conv2d(filters: 3, kernel: 2, stride: 1, padding: .valid, activation: .relu),
+                .maxPool(window: 2, stride: 1),
+                .dense(units: 3, activation: .none),
+            ]
+            var network = try Network(inputShape: [6, 6, 2], specs: specs, initializer: .he, l2: 0, generator: &generator)
+            // Negative biases leave many windows without a positive value, whose gradient must vanish.
+            network.layers[0].parameters[1] = Tensor(shape: [4], scalars: [-0.3, 0.1, -0.6, 0])
+            XCTAssertEqual(network.layers[1].appliesInputReLUDerivative, true)
+            assertTrainerMatchesChainedLayers(network, rows: 6, seed: 5, file: #filePath, line: #line)
+        }
+    }
+
+    /// The trainer's loss and gradients for a random batch against the layers' single-part passes
+    /// chained by hand, within Float rounding.
+    func assertTrainerMatchesChainedLayers(_ network: Network, rows: Int, seed: UInt64,
+                                           file: StaticString = #filePath, line: UInt = #line) {
+        let (input, labels) = randomBatch(rows: rows, features: network.inputSize, classes: network.outputSize, seed: 60)
         let trainer = Trainer(network: network, optimizer: SGD(learningRate: 0), batchSize: rows, randomSeed: seed)
-        XCTAssertEqual(trainer.parts, 2)
+        XCTAssertEqual(trainer.parts, 2, file: file, line: line)
         trainer.input.update(from: input, count: input.count)
         trainer.labels.update(from: labels, count: labels.count)
         let (dataLoss, gradients) = trainer.gradients()
 
         let keys = network.layers.indices.map { CounterRandom.key(seed: seed, step: 0, layer: $0) }
-        var activations = [Tensor(shape: [rows, 5, 5, 2], scalars: input)]
+        var activations = [Tensor(shape: [rows] + network.inputShape, scalars: input)]
         for (index, layer) in network.layers.enumerated() {
             activations.append(layer(activations[index], training: true, randomKey: keys[index]))
         }
@@ -81,13 +108,14 @@ final class ConvolutionalTrainingTests: XCTestCase {
             expected[index] = result.parameters
             delta = result.input
         }
-        XCTAssertEqual(dataLoss, loss, accuracy: 1e-5 * abs(loss))
+        XCTAssertEqual(dataLoss, loss, accuracy: 1e-5 * abs(loss), file: file, line: line)
         let flat = expected.flatMap { $0 }
-        XCTAssertEqual(gradients.count, flat.count)
+        XCTAssertEqual(gradients.count, flat.count, file: file, line: line)
         for (slot, (actual, reference)) in zip(gradients, flat).enumerated() {
             let scale = reference.scalars.map(abs).max()!
             let difference = zip(actual.scalars, reference.scalars).map { abs($0 - $1) }.max()!
-            XCTAssertLessThanOrEqual(difference, 1e-5 * scale, "\(network.trainableParameters[slot].name)")
+            XCTAssertGreaterThan(scale, 0, "\(network.trainableParameters[slot].name) has no gradient", file: file, line: line)
+            XCTAssertLessThanOrEqual(difference, 1e-5 * scale, "\(network.trainableParameters[slot].name)", file: file, line: line)
         }
     }
 

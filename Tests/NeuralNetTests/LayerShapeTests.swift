@@ -45,6 +45,10 @@ final class LayerShapeTests: XCTestCase {
         assertThrows("avg_pool 3 on a 8x2 input pools to nothing") {
             try AvgPool2D(window: 3, stride: 1, inputShape: [8, 2, 2])
         }
+        assertThrows("max_pool on [4096, 4096, 2] is too large: it takes images of at most 16777216 values") {
+            try MaxPool2D(window: 2, stride: 2, inputShape: [4096, 4096, 2])
+        }
+        XCTAssertNoThrow(try MaxPool2D(window: 2, stride: 2, inputShape: [4096, 4096, 1]))
         assertThrows("max_pool window 0 must be at least 1") { try MaxPool2D(window: 0, stride: 1, inputShape: [3, 3, 2]) }
         assertThrows("avg_pool stride 0 must be at least 1") { try AvgPool2D(window: 2, stride: 0, inputShape: [3, 3, 2]) }
         assertThrows("a max_pool layer needs image-shaped input [height, width, channels], but it gets [10]") {
