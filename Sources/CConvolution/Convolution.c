@@ -199,6 +199,19 @@ size_t labbook_convolution_scratch_floats(const labbook_convolution *c) { return
 
 const char *labbook_convolution_implementation(const labbook_convolution *c) { return c->implementation; }
 
+static char library_name[64];
+
+static void describe_library(void) {
+    const dnnl_version_t *version = dnnl_version();
+    snprintf(library_name, sizeof library_name, "oneDNN %d.%d.%d", version->major, version->minor, version->patch);
+}
+
+const char *labbook_convolution_library(void) {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, describe_library);
+    return library_name;
+}
+
 /// A memory object over `data`; freed by `release`.
 static dnnl_memory_t wrap(const dnnl_memory_desc_t *desc, const void *data) {
     dnnl_memory_t memory = NULL;

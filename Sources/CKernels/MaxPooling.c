@@ -87,8 +87,11 @@ void labbook_max_pool_backward(const float *output_gradient, const float *origin
         // Accumulated: overlapping windows (stride below the window) may pick the same element.
         if (output) {
             // The ReLU's `reference <= 0` test, on the maximum that is the element's value.
+            // Without a branch, which ReLU's signs would make as unpredictable as a coin: adding +0
+            // leaves every sum as it was (no sum here is -0, which +0 would turn into +0).
             for (long element = 0; element < output_count; element++) {
-                if (!(output[first + element] <= 0)) gradient[(long)origins[first + element]] += output_gradient[first + element];
+                const float delta = !(output[first + element] <= 0) ? output_gradient[first + element] : 0.0f;
+                gradient[(long)origins[first + element]] += delta;
             }
         } else {
             for (long element = 0; element < output_count; element++) {

@@ -90,6 +90,9 @@ public struct Conv2D: Layer, Equatable {
             + (activationFunction == .none ? "" : ", \(activationFunction.rawValue)")
     }
 
+    /// The convolution library and its version, for the benchmark: "oneDNN 2.6.3".
+    public static var library: String { String(cString: labbook_convolution_library()) }
+
     /// oneDNN's implementations of the three passes on a part of `rows` examples, for the benchmark.
     public func implementation(rows: Int) -> String {
         (try? convolution(rows: rows)).map { String(cString: labbook_convolution_implementation($0)) } ?? "none"

@@ -91,6 +91,8 @@ public final class Trainer {
     private let scratch: [ScratchBuffer<Float>]
     /// Each shard's rows of the batch.
     private let rowRanges: [Range<Int>]
+    /// Rows of the largest part of each batch (the last).
+    public var rowsPerPart: Int { rowRanges[rowRanges.count - 1].count }
     /// The forward pass, loss and backward pass, cut where a layer needs the whole batch: each part
     /// runs a segment's operations on its rows, and all parts finish a segment before the next.
     private let segments: [[Operation]]

@@ -40,6 +40,11 @@ extension Bench {
         for batch in batchSizes {
             let shardCount = shards ?? 2
             let trainer = Trainer(network: network, optimizer: Adam(learningRate: 0.001), batchSize: batch, shards: shardCount)
+            if batch == batchSizes[0] {
+                // Which of oneDNN's kernels ran: a CPU without AVX-512 gets slower ones.
+                let kernels = network.layers.compactMap { ($0 as? Conv2D)?.implementation(rows: trainer.rowsPerPart) }
+                print("convolutions: \(Conv2D.library), forward / input gradient / kernel gradient: \(kernels.joined(separator: "; "))")
+            }
             var order = EpochShuffledBatches(count: train.count, batchSize: batch, seed: 2)
             for _ in 0..<10 { _ = trainer.step(source: train, order: &order) }
             let rounds = max(1, min(Self.rounds, steps))

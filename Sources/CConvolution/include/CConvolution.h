@@ -25,6 +25,9 @@ size_t labbook_convolution_scratch_floats(const labbook_convolution *convolution
 /// oneDNN's implementation names, forward / backward data / backward weights, for the benchmark.
 const char *labbook_convolution_implementation(const labbook_convolution *convolution);
 
+/// "oneDNN 2.6.3": the library's name and the version loaded at run time.
+const char *labbook_convolution_library(void);
+
 /// Each returns 0, or oneDNN's status. Every call runs on the calling thread alone.
 int labbook_convolution_forward(const labbook_convolution *convolution, const float *input, const float *weights,
                                 const float *biases, float *output, float *scratch);
