@@ -52,10 +52,10 @@ public struct PlannedBlock: Sendable, Equatable {
 }
 
 extension NotebookPlan {
-    /// Parses and validates notebook `bytes`, applying `overrides` (`NAME=VALUE`) to its parameters.
-    /// Every problem found is thrown together as `Diagnostics`; a bad override, or a value from one
+    /// Parses and validates notebook `bytes`, applying `overrides` (`NAME=VALUE`) to its parameters,
+    /// and `seed` in place of the front matter's when given (a sweep's repeats). Every problem found is thrown together as `Diagnostics`; a bad override, or a value from one
     /// that the notebook's checks refuse, as `ParameterOverrideError`.
-    public static func make(bytes: [UInt8], path: String, overrides: [String] = [],
+    public static func make(bytes: [UInt8], path: String, overrides: [String] = [], seed: UInt64? = nil,
                             memoryLimit: UInt64 = ProcessInfo.processInfo.physicalMemory) throws -> NotebookPlan {
         let (parsed, parseDiagnostics) = MarkdownParser.parse(bytes, path: path)
         var diagnostics = parseDiagnostics
@@ -65,7 +65,8 @@ extension NotebookPlan {
         if let yaml = source.frontMatter {
             do { frontMatterNode = try YAMLReader.read(yaml, path: path).root } catch { diagnostics.append(error) }
         }
-        let frontMatter = FrontMatter(frontMatterNode, diagnostics: &diagnostics)
+        var frontMatter = FrontMatter(frontMatterNode, diagnostics: &diagnostics)
+        if let seed { frontMatter.seed = seed }
         var parameters = frontMatter.parameters
         if diagnostics.isEmpty {
             try ParameterOverrides.apply(overrides, to: &parameters)

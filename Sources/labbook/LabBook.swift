@@ -13,13 +13,14 @@ struct LabBook: ParsableCommand {
         commandName: "labbook",
         abstract: "Reproducible notebooks for neural-network tutorials.",
         version: version,
-        subcommands: [Run.self, Check.self, Verify.self, New.self, ReportCommand.self, Fetch.self, Tutorial.self,
-                      Bench.self]
+        subcommands: [Run.self, Sweep.self, Check.self, Verify.self, New.self, ReportCommand.self, Fetch.self,
+                      Tutorial.self, Bench.self]
     )
 
     /// Runs the command with LabBook's exit statuses: 0 for success, 1 for an error in the user's
     /// notebook or data (reported by the command itself), 2 for a usage error.
     static func main() {
+        Sweep.pinToTrialShare()
         BLASCoreSelection.reexecuteWithFasterCoreIfNeeded()
         // Before any thread is started, so every thread LabBook starts inherits it.
         labbook_flush_subnormals()

@@ -6,10 +6,10 @@ import Notebook
 /// Reads and validates a notebook for a command, printing diagnostics compiler style on failure.
 enum NotebookLoading {
     /// The validated plan, or an exit: 1 with every diagnostic printed, 2 for a bad `-p` override.
-    static func plan(path: String, overrides: [String] = []) throws -> NotebookPlan {
+    static func plan(path: String, overrides: [String] = [], seed: UInt64? = nil) throws -> NotebookPlan {
         let bytes = try read(path)
         do {
-            return try NotebookPlan.make(bytes: bytes, path: path, overrides: overrides)
+            return try NotebookPlan.make(bytes: bytes, path: path, overrides: overrides, seed: seed)
         } catch let diagnostics as Diagnostics {
             printError(diagnostics.description)
             let count = diagnostics.all.filter { $0.severity == .error }.count

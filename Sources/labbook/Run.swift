@@ -17,6 +17,9 @@ struct Run: ParsableCommand {
     @Option(name: [.customShort("p"), .customLong("param")], help: "Override a parameter: NAME=VALUE (repeatable).")
     var parameters: [String] = []
 
+    @Option(help: "The seed to run with instead of the notebook's (as `labbook sweep --seeds` does).")
+    var seed: UInt64?
+
     @Option(help: "A Mustache template to render report.html with, instead of LabBook's.")
     var template: String?
 
@@ -38,7 +41,7 @@ struct Run: ParsableCommand {
             throw usageError(error.description)
         }
         let cacheFolder = try cacheLocation(runFolder: folderURL)
-        let plan = try NotebookLoading.plan(path: notebook, overrides: parameters)
+        let plan = try NotebookLoading.plan(path: notebook, overrides: parameters, seed: seed)
         let templateText = try RunFolder.readTemplate(template)
         // The whole run is written into a staging folder beside the run folder and swapped in only
         // when it succeeds: a failed or interrupted run never costs the last good one.

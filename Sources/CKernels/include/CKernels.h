@@ -31,6 +31,11 @@ void labbook_flush_subnormals(void);
 /// cgroup's processors instead, so under `taskset -c 0` it still says 2.
 long labbook_usable_processors(void);
 
+/// Restricts this process (and the threads it starts later) to share `share` (from 0) of `shares`
+/// equal shares of the processors it may use, so that parallel sweep trials do not take turns on
+/// the same cores. Returns 0, or -1 when there are fewer processors than shares.
+int labbook_pin_to_share(long share, long shares);
+
 /// Max pooling over `rows` NHWC images: each output is its window's maximum, and `origins` gets the
 /// index within the example (as a float, exact below 2^24) of the first maximal element in row-major
 /// window order, as TensorFlow's `MaxPoolGrad` picks it.

@@ -1,0 +1,227 @@
+import ArgumentParser
+import CKernels
+import Foundation
+import NeuralNet
+import Notebook
+import RunRecords
+
+/// `labbook sweep`: a notebook over a grid or a random search of its parameters. Every trial is a
+/// plain `labbook run` in a child process, into its own run folder, so that `verify` and `report`
+/// take trials as they take any run, and a rerun of the sweep finds each finished trial's blocks in
+/// its folder's cache.
+struct Sweep: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a notebook over a grid or a random search of its parameters; each trial is a run folder.",
+        discussion: """
+            Grid: -p hidden1=64,128,256 -p learning_rate=0.1,0.3 runs every combination. Random search: \
+            -p learning_rate=log-uniform(1e-4,1e-1) -p hidden1=int-uniform(64,512) --trials 20 draws 20 \
+            trials from the notebook's seed (uniform(A,B) too; a list is then picked from at random). \
+            Trials are sweeps/<notebook>/<trial>/; sweep.json lists them with their metrics. Running the \
+            same sweep again reuses finished trials from their caches.
+            """)
+
+    @Argument(help: "The notebook (a Markdown file).")
+    var notebook: String
+
+    @Option(name: [.customShort("p"), .customLong("param")],
+            help: "An axis: NAME=V1,V2,... or NAME=uniform(A,B) | log-uniform(A,B) | int-uniform(A,B) (repeatable).")
+    var axes: [String] = []
+
+    @Option(help: "Random search: draw this many trials from the axes.")
+    var trials: Int?
+
+    @Option(help: "Run every setting with this many seeds, counting up from the notebook's.")
+    var seeds = 1
+
+    @Option(name: .shortAndLong, help: "Trials run at once (default: the cores divided by the two each trial uses).")
+    var jobs: Int?
+
+    @Option(name: .shortAndLong, help: "The sweep folder (default: sweeps/<notebook name>/).")
+    var output: String?
+
+    @Option(help: "The metric that ranks trials (default: the last evaluation's accuracy).")
+    var metric: String?
+
+    @Option(help: "Whether a larger or a smaller metric is better: max or min.")
+    var goal: Goal = .max
+
+    @Option(help: "Allow a sweep of more than 1000 trials, up to this many.")
+    var maxTrials = SweepSpace.defaultMaximumTrials
+
+    @Flag(name: .shortAndLong, help: "Print nothing but errors and the result.")
+    var quiet = false
+
+    enum Goal: String, ExpressibleByArgument, Codable {
+        case max, min
+    }
+
+    /// Set by the sweep for each child it starts: "SHARE/SHARES" of the processors to run on.
+    static let shareVariable = "LABBOOK_CPU_SHARE"
+
+    /// Called first thing in every `labbook` process, before any thread starts, so every thread of
+    /// a sweep's trial stays on its share of the cores.
+    static func pinToTrialShare() {
+        guard let text = ProcessInfo.processInfo.environment[shareVariable] else { return }
+        let numbers = text.split(separator: "/").compactMap { Int($0) }
+        if numbers.count == 2 { _ = labbook_pin_to_share(numbers[0], numbers[1]) }
+    }
+
+    func run() throws {
+        let space: [SweepAxis]
+        do {
+            space = try axes.map { text throws(SweepSpaceError) in try SweepAxis(parsing: text) }
+        } catch {
+            throw usageError(error.description)
+        }
+        let jobCount = jobs ?? max(1, UsableProcessors.count / 2)
+        guard jobCount >= 1 else { throw usageError("-j must be at least 1") }
+        guard maxTrials >= 1 else { throw usageError("--max-trials must be at least 1") }
+
+        // Validation first: the notebook as it is, then every trial's parameters, before anything runs.
+        let base = try NotebookLoading.plan(path: notebook)
+        let planned: [SweepTrial]
+        do {
+            planned = try SweepSpace.trials(axes: space, randomTrials: trials, seeds: seeds,
+                                            notebookSeed: base.frontMatter.seed, maximumTrials: maxTrials)
+        } catch {
+            throw usageError(error.description)
+        }
+        try check(planned)
+
+        let name = URL(fileURLWithPath: notebook).deletingPathExtension().lastPathComponent
+        let folder = URL(fileURLWithPath: output ?? "sweeps/\(name)").standardizedFileURL
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw fail("cannot make the sweep folder \(folder.path): \(PlainErrorText.of(error))")
+        }
+        let shares = jobCount <= UsableProcessors.count && jobCount > 1 ? jobCount : 0
+        if !quiet {
+            print("Sweep of \(planned.count) trial\(planned.count == 1 ? "" : "s") of \(notebook) into \(folder.path), "
+                  + "\(jobCount) at a time")
+        }
+        var results = SweepResults(notebook: notebook, axes: space, seeds: seeds, metric: metric, goal: goal, trials: planned)
+        let scheduler = TrialScheduler(jobs: jobCount, shares: shares)
+        let started = Date()
+        scheduler.run(planned.indices.map { index in
+            let trial = planned[index]
+            return TrialScheduler.Job(arguments: ["run", notebook, "-o", folder.appendingPathComponent(trial.id).path, "--quiet",
+                                                  "--seed", String(trial.seed)] + trial.overrides.flatMap { ["-p", $0] },
+                                      log: folder.appendingPathComponent(trial.id + ".log"))
+        }, started: { index in
+            if !quiet { print("[\(index + 1)/\(planned.count)] \(planned[index].id): started") }
+        }, finished: { index, status, seconds in
+            results.record(index, status: status, seconds: seconds, folder: folder)
+            try? results.write(to: folder.appendingPathComponent("sweep.json"))
+            if !quiet {
+                let done = results.finishedCount, failed = results.failedCount
+                let left = planned.count - done
+                let eta = done == 0 ? 0 : Date().timeIntervalSince(started) / Double(done) * Double(left)
+                print("[\(index + 1)/\(planned.count)] \(planned[index].id): \(results.summary(of: index)); "
+                      + "\(done) of \(planned.count) done" + (failed > 0 ? ", \(failed) failed" : "")
+                      + (left > 0 ? String(format: ", about %.0f s left", eta) : ""))
+            }
+        })
+        do {
+            try results.write(to: folder.appendingPathComponent("sweep.json"))
+        } catch {
+            throw fail("cannot write \(folder.appendingPathComponent("sweep.json").path): \(PlainErrorText.of(error))")
+        }
+        if let best = results.bestIndex {
+            print("Best: \(planned[best].id): \(results.summary(of: best))")
+        }
+        print("Sweep: \(folder.appendingPathComponent("sweep.json").path)")
+        if results.failedCount > 0 {
+            printError("\(results.failedCount) of \(planned.count) trials failed; their logs are in \(folder.path)")
+            throw ExitCode(1)
+        }
+    }
+
+    /// Every trial's notebook, validated with its parameters and seed; exits before anything runs
+    /// when one does not check, naming each such trial and its errors.
+    private func check(_ planned: [SweepTrial]) throws {
+        let bytes = try NotebookLoading.read(notebook)
+        var failing = 0
+        for trial in planned {
+            do {
+                _ = try NotebookPlan.make(bytes: bytes, path: notebook, overrides: trial.overrides, seed: trial.seed)
+            } catch let diagnostics as Diagnostics {
+                printError("trial \(trial.id):\n\(diagnostics.description)")
+                failing += 1
+            } catch let error as ParameterOverrideError {
+                throw usageError(error.description)
+            }
+        }
+        if failing > 0 { throw fail("\(failing) of \(planned.count) trials do not check; nothing ran") }
+    }
+}
+
+/// Runs `labbook` child processes, at most `jobs` at once, each on its own share of the cores when
+/// `shares` is above 0.
+final class TrialScheduler: @unchecked Sendable {
+    struct Job {
+        var arguments: [String]
+        var log: URL
+    }
+
+    let jobs: Int
+    let shares: Int
+    private let finishedSignal = DispatchSemaphore(value: 0)
+
+    init(jobs: Int, shares: Int) {
+        self.jobs = jobs
+        self.shares = shares
+    }
+
+    /// Runs every job in order; calls `started` and `finished` (with the exit status, or nil when the
+    /// process could not start) on this thread.
+    func run(_ list: [Job], started: (Int) -> Void, finished: (Int, Int32?, Double) -> Void) {
+        var running: [(index: Int, process: Process, slot: Int, start: Date)] = []
+        var next = 0
+        while next < list.count || !running.isEmpty {
+            while next < list.count && running.count < jobs {
+                let slot = (0..<jobs).first { slot in !running.contains { $0.slot == slot } } ?? 0
+                let index = next
+                next += 1
+                started(index)
+                if let process = launch(list[index], slot: slot) {
+                    running.append((index, process, slot, Date()))
+                } else {
+                    finished(index, nil, 0)
+                }
+            }
+            guard !running.isEmpty else { continue }
+            // Woken by each child's end; the timeout only guards against a wake-up that comes before
+            // the process reports that it stopped running.
+            _ = finishedSignal.wait(timeout: .now() + 0.5)
+            for (position, entry) in running.enumerated().reversed() where !entry.process.isRunning {
+                running.remove(at: position)
+                finished(entry.index, entry.process.terminationStatus, Date().timeIntervalSince(entry.start))
+            }
+        }
+    }
+
+    private func launch(_ job: Job, slot: Int) -> Process? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        process.arguments = job.arguments
+        var environment = ProcessInfo.processInfo.environment
+        if shares > 0 { environment[Sweep.shareVariable] = "\(slot)/\(shares)" }
+        process.environment = environment
+        guard FileManager.default.createFile(atPath: job.log.path, contents: nil),
+              let log = try? FileHandle(forWritingTo: job.log) else { return nil }
+        process.standardOutput = log
+        process.standardError = log
+        process.standardInput = FileHandle.nullDevice
+        let signal = finishedSignal
+        process.terminationHandler = { _ in signal.signal() }
+        do {
+            try process.run()
+        } catch {
+            try? log.close()
+            return nil
+        }
+        try? log.close()
+        return process
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import XCTest
+
+/// `labbook sweep` through the built binary: trials as run folders, sweep.json, failures, reruns.
+final class SweepCommandTests: XCTestCase {
+    func sweepJSON(_ folder: URL) throws -> [String: Any] {
+        let data = try Data(contentsOf: folder.appendingPathComponent("sweep.json"))
+        return try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    func trials(_ sweep: [String: Any]) throws -> [[String: Any]] {
+        try XCTUnwrap(sweep["trials"] as? [[String: Any]])
+    }
+
+    func readRunRecord(_ folder: URL) throws -> [String: Any] {
+        let data = try Data(contentsOf: folder.appendingPathComponent("run.json"))
+        return try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    func writeNotebook(_ folder: URL) throws -> URL {
+        let url = folder.appendingPathComponent("spiral.md")
+        try NotebookCommandTests.linearHiddenLayerNotebook.write(to: url, atomically: true, encoding: .utf8)
+        return url
+    }
+
+    func testGridTrialsAreRunFoldersRankedInSweepJSON() throws {
+        let folder = try makeTemporaryFolder(self)
+        // The quickstart's batches are large enough that a run on two cores trains on two threads.
+        let notebook = NotebookCommandTests.root.appendingPathComponent("notebooks/quickstart.md")
+        let output = folder.appendingPathComponent("sweep")
+        let result = try LabBookBinary.run(["sweep", notebook.path, "-p", "learning_rate=0.003,0.03", "-p", "steps=20,40",
+                                            "-j", "2", "-o", output.path])
+        XCTAssertEqual(result.status, 0, result.standardError)
+        XCTAssert(result.standardOutput.contains("Sweep of 4 trials"), result.standardOutput)
+        XCTAssert(result.standardOutput.contains("4 of 4 done"), result.standardOutput)
+        let sweep = try sweepJSON(output)
+        let list = try trials(sweep)
+        XCTAssertEqual(list.count, 4)
+        var accuracies: [String: Double] = [:]
+        for trial in list {
+            let id = try XCTUnwrap(trial["id"] as? String)
+            XCTAssertEqual(trial["status"] as? String, "ok", id)
+            let metrics = try XCTUnwrap(trial["metrics"] as? [String: Double])
+            accuracies[id] = try XCTUnwrap(metrics["test_accuracy"])
+            // Each trial is a plain run folder, with the trial's parameters in its record.
+            let record = try readRunRecord(output.appendingPathComponent(id))
+            let params = try XCTUnwrap(record["params"] as? [String: Any])
+            let parameters = try XCTUnwrap(trial["parameters"] as? [String: String])
+            XCTAssertEqual("\(params["learning_rate"]!)", "\(Double(parameters["learning_rate"]!)!)")
+            XCTAssertEqual(params["steps"] as? Int, Int(parameters["steps"]!))
+            // Two trials at once on two cores: each is pinned to one core, so it trains on one thread.
+            if ProcessInfo.processInfo.activeProcessorCount == 2 {
+                let blocks = try XCTUnwrap(record["blocks"] as? [[String: Any]])
+                let shards = blocks.compactMap { ($0["metrics"] as? [String: Any])?["shards"] as? Int }
+                XCTAssertEqual(Set(shards), [1], id)
+            }
+        }
+        XCTAssertEqual(Set(accuracies.values).count > 1, true, "different settings give different results")
+        let best = try XCTUnwrap(sweep["best"] as? String)
+        XCTAssertEqual(accuracies[best], accuracies.values.max())
+        XCTAssert(result.standardOutput.contains("Best: \(best)"), result.standardOutput)
+        let verified = try LabBookBinary.run(["verify", output.appendingPathComponent(best).path])
+        XCTAssertEqual(verified.status, 0, verified.standardError + verified.standardOutput)
+
+        // Running the same sweep again finds every trial's blocks in its folder's cache.
+        let again = try LabBookBinary.run(["sweep", notebook.path, "-p", "learning_rate=0.003,0.03", "-p", "steps=20,40",
+                                           "-o", output.path, "--quiet"])
+        XCTAssertEqual(again.standardOutput.components(separatedBy: "\n").filter { $0.hasPrefix("[") }, [],
+                       "--quiet prints no progress")
+        XCTAssertEqual(again.status, 0, again.standardError)
+        let record = try readRunRecord(output.appendingPathComponent(best))
+        let blocks = try XCTUnwrap(record["blocks"] as? [[String: Any]])
+        XCTAssertEqual(Set(blocks.compactMap { $0["status"] as? String }), ["cached"])
+        XCTAssertEqual(try sweepJSON(output)["best"] as? String, best)
+    }
+
+    func testRandomSearchWithSeedsAndAFailingTrial() throws {
+        let folder = try makeTemporaryFolder(self)
+        let notebook = try writeNotebook(folder)
+        let output = folder.appendingPathComponent("random")
+        let result = try LabBookBinary.run(["sweep", notebook.path, "-p", "learning_rate=log-uniform(0.001,0.05)",
+                                            "--trials", "2", "--seeds", "2", "-o", output.path, "--quiet"])
+        XCTAssertEqual(result.status, 0, result.standardError)
+        let list = try trials(try sweepJSON(output))
+        XCTAssertEqual(list.count, 4)
+        XCTAssertEqual(Set(list.compactMap { $0["seed"] as? Int }), [0, 1])
+        for trial in list {
+            let record = try readRunRecord(output.appendingPathComponent(try XCTUnwrap(trial["id"] as? String)))
+            XCTAssertEqual(record["seed"] as? Int, trial["seed"] as? Int, "the trial ran with its own seed")
+        }
+        XCTAssertEqual(Set(list.compactMap { ($0["parameters"] as? [String: String])?["learning_rate"] }).count, 2)
+
+        // A diverging trial fails at run time; the other still runs, and the sweep ends with status 1.
+        let mixed = folder.appendingPathComponent("mixed")
+        let failing = try LabBookBinary.run(["sweep", notebook.path, "-p", "learning_rate=1000000,0.01", "-o", mixed.path])
+        XCTAssertEqual(failing.status, 1, failing.standardOutput)
+        XCTAssert(failing.standardError.contains("1 of 2 trials failed"), failing.standardError)
+        let outcomes = try trials(try sweepJSON(mixed))
+        XCTAssertEqual(outcomes.map { $0["status"] as? String }, ["failed", "ok"])
+        XCTAssert((outcomes[0]["error"] as? String)?.contains("NaN") == true, "\(outcomes[0])")
+        let log = try String(contentsOf: mixed.appendingPathComponent("\(outcomes[0]["id"]!).log"), encoding: .utf8)
+        XCTAssert(log.contains("NaN"), log)
+    }
+
+    func testTrialsAreCheckedBeforeAnythingRuns() throws {
+        let folder = try makeTemporaryFolder(self)
+        let notebook = try writeNotebook(folder)
+        let output = folder.appendingPathComponent("refused")
+        let badValue = try LabBookBinary.run(["sweep", notebook.path, "-p", "steps=10,0", "-o", output.path])
+        XCTAssertEqual(badValue.status, 2)
+        XCTAssert(badValue.standardError.contains("-p steps=0"), badValue.standardError)
+        let distribution = try LabBookBinary.run(["sweep", notebook.path, "-p", "learning_rate=uniform(0.1,0.2)", "-o", output.path])
+        XCTAssertEqual(distribution.status, 2)
+        XCTAssert(distribution.standardError.contains("give --trials N"), distribution.standardError)
+        let large = try LabBookBinary.run(["sweep", notebook.path, "-p", "steps=" + (1...40).map(String.init).joined(separator: ","),
+                                           "-p", "learning_rate=" + (1...30).map { "0.00\($0)" }.joined(separator: ","),
+                                           "-o", output.path])
+        XCTAssertEqual(large.status, 2)
+        XCTAssert(large.standardError.contains("--max-trials"), large.standardError)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: output.path), "nothing ran")
+    }
+}
