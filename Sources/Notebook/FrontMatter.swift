@@ -6,8 +6,17 @@ public struct FrontMatter: Sendable, Equatable {
     public var parameters: [Parameter] = []
     /// Whether raw HTML in the prose reaches the report (off: cmark's safe mode drops it).
     public var allowHTML = false
+    /// `sweep:`: the axes `labbook sweep` runs without `-p`, and the metric that ranks its trials.
+    public var sweep = SweepDefaults()
 
-    static let keys = ["title", "description", "seed", "params", "allow_html"]
+    public struct SweepDefaults: Sendable, Equatable {
+        public var axes: [SweepAxis] = []
+        public var metric: String?
+        /// `max` or `min`.
+        public var goal: String?
+    }
+
+    static let keys = ["title", "description", "seed", "params", "allow_html", "sweep", "metric", "goal"]
 
     init() {}
 
@@ -36,12 +45,74 @@ public struct FrontMatter: Sendable, Equatable {
                 parameters = Self.readParameters(declared, diagnostics: &diagnostics)
             case ("params", _):
                 diagnostics.append(Diagnostic(value.location, "'params' must map each parameter name to its default value"))
+            case ("sweep", .mapping(let entries, _)):
+                readSweep(entries, diagnostics: &diagnostics)
+            case ("sweep", _):
+                diagnostics.append(Diagnostic(value.location, "'sweep' must map parameter names to values to sweep "
+                                              + "(a list, or uniform(A,B), log-uniform(A,B), int-uniform(A,B))"))
+            case ("metric", _), ("goal", _):
+                readRanking(key, value, diagnostics: &diagnostics)
             case ("title", _), ("description", _):
                 diagnostics.append(Diagnostic(value.location, "'\(key)' must be text"))
             default:
                 diagnostics.append(Diagnostic(keyLocation, "unknown front matter key '\(key)'",
                                               suggestion: Spelling.suggestion(for: key, among: Self.keys)))
             }
+        }
+        // Sweeps change declared parameters only; `params` may come after `sweep`, so this waits.
+        if case .mapping(let pairs, _) = node, let entry = pairs.first(where: { $0.key == "sweep" }),
+           case .mapping(let entries, _) = entry.value {
+            for (name, location, _) in entries where name != "metric" && name != "goal" && !parameters.contains(where: { $0.name == name }) {
+                diagnostics.append(Diagnostic(location, "sweep: '\(name)' is not a parameter of this notebook",
+                                              suggestion: Spelling.suggestion(for: name, among: parameters.map(\.name))))
+            }
+        }
+    }
+
+    /// `sweep:`'s axes, each in `-p`'s syntax or as a YAML list, and its `metric` and `goal` (which
+    /// may also stand at the top level).
+    private mutating func readSweep(_ entries: [(key: String, keyLocation: SourceLocation, value: YAMLNode)],
+                                    diagnostics: inout [Diagnostic]) {
+        for (name, _, value) in entries {
+            if name == "metric" || name == "goal" {
+                readRanking(name, value, diagnostics: &diagnostics)
+                continue
+            }
+            let text: String
+            switch value {
+            case .scalar(let scalar, _) where scalar != .null:
+                text = scalar.description
+            case .sequence(let items, _) where !items.isEmpty:
+                guard let values = items.map({ item -> String? in
+                    if case .scalar(let scalar, _) = item, scalar != .null { scalar.description } else { nil }
+                }) as? [String] else {
+                    diagnostics.append(Diagnostic(value.location, "sweep: '\(name)' must list plain values"))
+                    continue
+                }
+                text = values.joined(separator: ",")
+            default:
+                diagnostics.append(Diagnostic(value.location, "sweep: '\(name)' needs values: a list, or uniform(A,B), "
+                                              + "log-uniform(A,B), int-uniform(A,B)"))
+                continue
+            }
+            do {
+                sweep.axes.append(try SweepAxis(parsing: "\(name)=\(text)", origin: "sweep:"))
+            } catch {
+                diagnostics.append(Diagnostic(value.location, error.description))
+            }
+        }
+    }
+
+    private mutating func readRanking(_ key: String, _ value: YAMLNode, diagnostics: inout [Diagnostic]) {
+        switch (key, value) {
+        case ("metric", .scalar(.string(let name), _)) where !name.isEmpty:
+            sweep.metric = name
+        case ("goal", .scalar(.string(let goal), _)) where goal == "max" || goal == "min":
+            sweep.goal = goal
+        case ("metric", _):
+            diagnostics.append(Diagnostic(value.location, "'metric' must name a metric, such as test_accuracy or validation_accuracy"))
+        default:
+            diagnostics.append(Diagnostic(value.location, "'goal' must be max or min"))
         }
     }
 

@@ -90,8 +90,11 @@ public struct SweepResults: Codable, Sendable {
         }
     }
 
-    /// The metric trials are ranked by: the one asked for, else the last evaluation's accuracy.
-    public var rankedMetric: String? { metric ?? "last_accuracy" }
+    /// The metric trials are ranked by: the one asked for, else the last test accuracy (or the last
+    /// evaluation's, in a notebook that evaluates no test split).
+    public var rankedMetric: String? {
+        metric ?? (trials.contains { $0.metrics["test_accuracy"] != nil } || finishedCount == 0 ? "test_accuracy" : "last_accuracy")
+    }
 
     /// A trial's line for the terminal: its status and ranked metric.
     public func summary(of index: Int) -> String {

@@ -20,42 +20,42 @@ public struct SweepAxis: Sendable, Equatable {
         self.values = values
     }
 
-    /// Reads `NAME=...` as `-p` gives it.
-    public init(parsing text: String) throws(SweepSpaceError) {
+    /// Reads `NAME=...` as `-p` gives it; messages start with `origin` (`-p`, or the front matter's `sweep:`).
+    public init(parsing text: String, origin: String = "-p") throws(SweepSpaceError) {
         guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
-            throw SweepSpaceError("-p expects NAME=V1,V2,... or NAME=uniform(A,B), got '\(text)'")
+            throw SweepSpaceError("\(origin) expects NAME=V1,V2,... or NAME=uniform(A,B), got '\(text)'")
         }
         name = String(text[..<equals])
         let spec = String(text[text.index(after: equals)...]).trimmingCharacters(in: .whitespaces)
-        values = try Self.values(spec, name: name)
+        values = try Self.values(spec, name: "\(origin) \(name)")
     }
 
     private static func values(_ spec: String, name: String) throws(SweepSpaceError) -> Values {
         for function in ["log-uniform", "int-uniform", "uniform"] where spec.hasPrefix(function + "(") {
-            guard spec.hasSuffix(")") else { throw SweepSpaceError("-p \(name)=\(spec): '\(function)(' has no closing ')'") }
+            guard spec.hasSuffix(")") else { throw SweepSpaceError("\(name)=\(spec): '\(function)(' has no closing ')'") }
             let inside = spec.dropFirst(function.count + 1).dropLast()
             let bounds = inside.split(separator: ",", omittingEmptySubsequences: false)
                 .map { $0.trimmingCharacters(in: .whitespaces) }
             guard bounds.count == 2 else {
-                throw SweepSpaceError("-p \(name)=\(spec): \(function) takes two bounds, \(function)(LOW,HIGH)")
+                throw SweepSpaceError("\(name)=\(spec): \(function) takes two bounds, \(function)(LOW,HIGH)")
             }
             if function == "int-uniform" {
                 guard let low = Int(bounds[0]), let high = Int(bounds[1]), low <= high else {
-                    throw SweepSpaceError("-p \(name)=\(spec): int-uniform needs two integers, the first not above the second")
+                    throw SweepSpaceError("\(name)=\(spec): int-uniform needs two integers, the first not above the second")
                 }
                 return .intUniform(low, high)
             }
             guard let low = Double(bounds[0]), let high = Double(bounds[1]), low.isFinite, high.isFinite, low <= high else {
-                throw SweepSpaceError("-p \(name)=\(spec): \(function) needs two finite numbers, the first not above the second")
+                throw SweepSpaceError("\(name)=\(spec): \(function) needs two finite numbers, the first not above the second")
             }
             if function == "log-uniform" {
-                guard low > 0 else { throw SweepSpaceError("-p \(name)=\(spec): log-uniform needs bounds above 0") }
+                guard low > 0 else { throw SweepSpaceError("\(name)=\(spec): log-uniform needs bounds above 0") }
                 return .logUniform(low, high)
             }
             return .uniform(low, high)
         }
         let items = spec.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-        guard !items.contains(where: \.isEmpty) else { throw SweepSpaceError("-p \(name)=\(spec): a value in the list is empty") }
+        guard !items.contains(where: \.isEmpty) else { throw SweepSpaceError("\(name)=\(spec): a value in the list is empty") }
         return .list(items)
     }
 
@@ -128,7 +128,7 @@ public enum SweepSpace {
 
     public static func trials(axes: [SweepAxis], randomTrials: Int?, seeds: Int, notebookSeed: UInt64,
                               maximumTrials: Int = defaultMaximumTrials) throws(SweepSpaceError) -> [SweepTrial] {
-        guard !axes.isEmpty else { throw SweepSpaceError("a sweep needs at least one -p NAME=V1,V2,... axis") }
+        guard !axes.isEmpty else { throw SweepSpaceError("a sweep needs at least one axis: -p NAME=V1,V2,..., or the front matter's sweep:") }
         let names = axes.map(\.name)
         if let duplicate = names.first(where: { name in names.filter { $0 == name }.count > 1 }) {
             throw SweepSpaceError("-p \(duplicate) is given twice")

@@ -39,11 +39,11 @@ struct Sweep: ParsableCommand {
     @Option(name: .shortAndLong, help: "The sweep folder (default: sweeps/<notebook name>/).")
     var output: String?
 
-    @Option(help: "The metric that ranks trials (default: the last evaluation's accuracy).")
+    @Option(help: "The metric that ranks trials (default: the front matter's, else the last test accuracy).")
     var metric: String?
 
-    @Option(help: "Whether a larger or a smaller metric is better: max or min.")
-    var goal: Goal = .max
+    @Option(help: "Whether a larger or a smaller metric is better: max (the default) or min.")
+    var goal: Goal?
 
     @Option(help: "Allow a sweep of more than 1000 trials, up to this many.")
     var maxTrials = SweepSpace.defaultMaximumTrials
@@ -67,9 +67,9 @@ struct Sweep: ParsableCommand {
     }
 
     func run() throws {
-        let space: [SweepAxis]
+        let given: [SweepAxis]
         do {
-            space = try axes.map { text throws(SweepSpaceError) in try SweepAxis(parsing: text) }
+            given = try axes.map { text throws(SweepSpaceError) in try SweepAxis(parsing: text) }
         } catch {
             throw usageError(error.description)
         }
@@ -79,6 +79,12 @@ struct Sweep: ParsableCommand {
 
         // Validation first: the notebook as it is, then every trial's parameters, before anything runs.
         let base = try NotebookLoading.plan(path: notebook)
+        // The front matter's axes, each replaced by a -p of the same name, then the other -p axes.
+        let defaults = base.frontMatter.sweep
+        let space = defaults.axes.map { axis in given.first { $0.name == axis.name } ?? axis }
+            + given.filter { axis in !defaults.axes.contains { $0.name == axis.name } }
+        let metric = self.metric ?? defaults.metric
+        let goal = self.goal ?? defaults.goal.flatMap(Goal.init(rawValue:)) ?? .max
         let planned: [SweepTrial]
         do {
             planned = try SweepSpace.trials(axes: space, randomTrials: trials, seeds: seeds,

@@ -119,4 +119,49 @@ final class SweepCommandTests: XCTestCase {
         XCTAssert(large.standardError.contains("--max-trials"), large.standardError)
         XCTAssertFalse(FileManager.default.fileExists(atPath: output.path), "nothing ran")
     }
+
+    func testFrontMatterGivesDefaultAxesAndTheRankingMetric() throws {
+        let folder = try makeTemporaryFolder(self)
+        let notebook = folder.appendingPathComponent("swept.md")
+        let text = NotebookCommandTests.linearHiddenLayerNotebook.replacingOccurrences(of: "---\n\n```{data}", with: """
+            sweep:
+              learning_rate: [0.003, 0.03]
+              steps: 10,20
+              metric: test_loss
+              goal: min
+            ---
+
+            ```{data}
+            """)
+        try text.write(to: notebook, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try LabBookBinary.run(["check", notebook.path]).status, 0)
+        let output = folder.appendingPathComponent("out")
+        let result = try LabBookBinary.run(["sweep", notebook.path, "-o", output.path, "--quiet"])
+        XCTAssertEqual(result.status, 0, result.standardError)
+        let sweep = try sweepJSON(output)
+        XCTAssertEqual(sweep["metric"] as? String, "test_loss")
+        XCTAssertEqual(sweep["goal"] as? String, "min")
+        let list = try trials(sweep)
+        XCTAssertEqual(list.count, 4)
+        let losses = try list.map { try XCTUnwrap(($0["metrics"] as? [String: Double])?["test_loss"]) }
+        let best = try XCTUnwrap(list.first { $0["id"] as? String == sweep["best"] as? String })
+        XCTAssertEqual((best["metrics"] as? [String: Double])?["test_loss"], losses.min())
+
+        // A -p axis replaces the front matter's axis of the same name.
+        let replaced = folder.appendingPathComponent("replaced")
+        let narrowed = try LabBookBinary.run(["sweep", notebook.path, "-p", "steps=15", "-o", replaced.path, "--quiet"])
+        XCTAssertEqual(narrowed.status, 0, narrowed.standardError)
+        XCTAssertEqual(Set(try trials(try sweepJSON(replaced)).compactMap { ($0["parameters"] as? [String: String])?["steps"] }), ["15"])
+
+        // Mistakes in `sweep:` are notebook errors, with their line and column.
+        let broken = folder.appendingPathComponent("broken.md")
+        try text.replacingOccurrences(of: "  steps: 10,20", with: "  step: 10,20\n  learning_rat: uniform(1,0)")
+            .write(to: broken, atomically: true, encoding: .utf8)
+        let check = try LabBookBinary.run(["check", broken.path])
+        XCTAssertEqual(check.status, 1)
+        XCTAssert(check.standardError.contains("broken.md:7:3: error: sweep: 'step' is not a parameter of this notebook"),
+                  check.standardError)
+        XCTAssert(check.standardError.contains("broken.md:8:17: error: sweep: learning_rat=uniform(1,0): uniform needs"),
+                  check.standardError)
+    }
 }

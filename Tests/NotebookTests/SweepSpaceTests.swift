@@ -59,7 +59,7 @@ final class SweepSpaceTests: XCTestCase {
         XCTAssertEqual(refusal(["lr=uniform(0,1"], trials: 2), "-p lr=uniform(0,1: 'uniform(' has no closing ')'")
         XCTAssertEqual(refusal(["lr=uniform(0,1)"]), "-p lr is a distribution, which random search draws from: give --trials N")
         XCTAssertEqual(refusal(["a=1,2", "a=3"]), "-p a is given twice")
-        XCTAssertEqual(refusal([]), "a sweep needs at least one -p NAME=V1,V2,... axis")
+        XCTAssertEqual(refusal([]), "a sweep needs at least one axis: -p NAME=V1,V2,..., or the front matter's sweep:")
         XCTAssertEqual(refusal(["a=1,2,3", "b=1,2,3,4"], maximum: 11),
                        "the sweep has more than 11 trials; pass --max-trials N to run that many")
         XCTAssertNil(refusal(["a=1,2,3", "b=1,2,3,4"], maximum: 12))
