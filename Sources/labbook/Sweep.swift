@@ -3,6 +3,7 @@ import CKernels
 import Foundation
 import NeuralNet
 import Notebook
+import Report
 import RunRecords
 
 /// `labbook sweep`: a notebook over a grid or a random search of its parameters. Every trial is a
@@ -106,7 +107,7 @@ struct Sweep: ParsableCommand {
             print("Sweep of \(planned.count) trial\(planned.count == 1 ? "" : "s") of \(notebook) into \(folder.path), "
                   + "\(jobCount) at a time")
         }
-        var results = SweepResults(notebook: notebook, axes: space, seeds: seeds, metric: metric, goal: goal, trials: planned)
+        var results = SweepRecord(notebook: notebook, axes: space, seeds: seeds, metric: metric, goal: goal, trials: planned)
         let scheduler = TrialScheduler(jobs: jobCount, shares: shares)
         let started = Date()
         scheduler.run(planned.indices.map { index in
@@ -128,19 +129,35 @@ struct Sweep: ParsableCommand {
                       + (left > 0 ? String(format: ", about %.0f s left", eta) : ""))
             }
         })
+        let page = folder.appendingPathComponent("index.html")
         do {
             try results.write(to: folder.appendingPathComponent("sweep.json"))
+            try Data(SweepPage.render(results, curves: Self.curves(of: results, in: folder)).utf8).write(to: page, options: .atomic)
         } catch {
-            throw fail("cannot write \(folder.appendingPathComponent("sweep.json").path): \(PlainErrorText.of(error))")
+            throw fail("cannot write the sweep's results in \(folder.path): \(PlainErrorText.of(error))")
         }
         if let best = results.bestIndex {
             print("Best: \(planned[best].id): \(results.summary(of: best))")
         }
-        print("Sweep: \(folder.appendingPathComponent("sweep.json").path)")
+        print("Sweep: \(page.path)")
         if results.failedCount > 0 {
             printError("\(results.failedCount) of \(planned.count) trials failed; their logs are in \(folder.path)")
             throw ExitCode(1)
         }
+    }
+
+    /// Each finished trial's training curve: its training blocks' logged points, in order.
+    static func curves(of sweep: SweepRecord, in folder: URL) -> [String: [TrainingPoint]] {
+        var curves: [String: [TrainingPoint]] = [:]
+        for trial in sweep.trials where trial.status != "pending" {
+            let runFolder = folder.appendingPathComponent(trial.folder)
+            let file = trial.status == "ok" ? OwnedRunFolder.recordFile : OwnedRunFolder.failedRecordFile
+            guard let record = try? RunRecordFile.read(from: runFolder.appendingPathComponent(file)) else { continue }
+            curves[trial.id] = record.blocks.flatMap { block -> [TrainingPoint] in
+                if case .train(let training) = block.metrics { training.history } else { [] }
+            }
+        }
+        return curves
     }
 
     /// Every trial's notebook, validated with its parameters and seed; exits before anything runs

@@ -59,6 +59,9 @@ final class SweepCommandTests: XCTestCase {
         let best = try XCTUnwrap(sweep["best"] as? String)
         XCTAssertEqual(accuracies[best], accuracies.values.max())
         XCTAssert(result.standardOutput.contains("Best: \(best)"), result.standardOutput)
+        let page = try String(contentsOf: output.appendingPathComponent("index.html"), encoding: .utf8)
+        for id in accuracies.keys { XCTAssert(page.contains(">\(id)</a>"), "the comparison page lists \(id)") }
+        XCTAssert(page.contains("<span class=\"badge\">best</span>"))
         let verified = try LabBookBinary.run(["verify", output.appendingPathComponent(best).path])
         XCTAssertEqual(verified.status, 0, verified.standardError + verified.standardOutput)
 
