@@ -104,11 +104,14 @@ struct Sweep: ParsableCommand {
         }
         let shares = jobCount <= UsableProcessors.count && jobCount > 1 ? jobCount : 0
         if !quiet {
-            print("Sweep of \(planned.count) trial\(planned.count == 1 ? "" : "s") of \(notebook) into \(folder.path), "
+            say("Sweep of \(planned.count) trial\(planned.count == 1 ? "" : "s") of \(notebook) into \(folder.path), "
                   + "\(jobCount) at a time")
         }
         var results = SweepRecord(notebook: notebook, axes: space, seeds: seeds, metric: metric, goal: goal, trials: planned)
         let scheduler = TrialScheduler(jobs: jobCount, shares: shares)
+        // Ctrl-C or SIGTERM: no new trial starts, the running ones are asked to stop (each sets its
+        // partial run aside, as an interrupted `labbook run` does), and the sweep records them.
+        Interruption.install()
         let started = Date()
         scheduler.run(planned.indices.map { index in
             let trial = planned[index]
@@ -116,7 +119,7 @@ struct Sweep: ParsableCommand {
                                                   "--seed", String(trial.seed)] + trial.overrides.flatMap { ["-p", $0] },
                                       log: folder.appendingPathComponent(trial.id + ".log"))
         }, started: { index in
-            if !quiet { print("[\(index + 1)/\(planned.count)] \(planned[index].id): started") }
+            if !quiet { say("[\(index + 1)/\(planned.count)] \(planned[index].id): started") }
         }, finished: { index, status, seconds in
             results.record(index, status: status, seconds: seconds, folder: folder)
             try? results.write(to: folder.appendingPathComponent("sweep.json"))
@@ -124,7 +127,7 @@ struct Sweep: ParsableCommand {
                 let done = results.finishedCount, failed = results.failedCount
                 let left = planned.count - done
                 let eta = done == 0 ? 0 : Date().timeIntervalSince(started) / Double(done) * Double(left)
-                print("[\(index + 1)/\(planned.count)] \(planned[index].id): \(results.summary(of: index)); "
+                say("[\(index + 1)/\(planned.count)] \(planned[index].id): \(results.summary(of: index)); "
                       + "\(done) of \(planned.count) done" + (failed > 0 ? ", \(failed) failed" : "")
                       + (left > 0 ? String(format: ", about %.0f s left", eta) : ""))
             }
@@ -137,13 +140,23 @@ struct Sweep: ParsableCommand {
             throw fail("cannot write the sweep's results in \(folder.path): \(PlainErrorText.of(error))")
         }
         if let best = results.bestIndex {
-            print("Best: \(planned[best].id): \(results.summary(of: best))")
+            say("Best: \(planned[best].id): \(results.summary(of: best))")
         }
-        print("Sweep: \(page.path)")
+        say("Sweep: \(page.path)")
+        if let signal = Interruption.signal {
+            printError("The sweep was interrupted; run the same command again to finish it (finished trials come from their caches).")
+            throw ExitCode(128 + signal)
+        }
         if results.failedCount > 0 {
             printError("\(results.failedCount) of \(planned.count) trials failed; their logs are in \(folder.path)")
             throw ExitCode(1)
         }
+    }
+
+    /// Prints a line at once, unbuffered: a sweep's progress must reach a pipe or a log file as it
+    /// happens, not when the sweep ends.
+    private func say(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 
     /// Each finished trial's training curve: its training blocks' logged points, in order.
@@ -201,8 +214,13 @@ final class TrialScheduler: @unchecked Sendable {
     func run(_ list: [Job], started: (Int) -> Void, finished: (Int, Int32?, Double) -> Void) {
         var running: [(index: Int, process: Process, slot: Int, start: Date)] = []
         var next = 0
-        while next < list.count || !running.isEmpty {
-            while next < list.count && running.count < jobs {
+        var forwarded = false
+        while (next < list.count && !Interruption.requested) || !running.isEmpty {
+            if let signal = Interruption.signal, !forwarded {
+                for entry in running { kill(entry.process.processIdentifier, signal) }
+                forwarded = true
+            }
+            while next < list.count && running.count < jobs && !Interruption.requested {
                 let slot = (0..<jobs).first { slot in !running.contains { $0.slot == slot } } ?? 0
                 let index = next
                 next += 1

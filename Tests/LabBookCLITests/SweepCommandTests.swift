@@ -167,4 +167,37 @@ final class SweepCommandTests: XCTestCase {
         XCTAssert(check.standardError.contains("broken.md:8:17: error: sweep: learning_rat=uniform(1,0): uniform needs"),
                   check.standardError)
     }
+
+    /// SIGTERM stops the running trial and starts no other; the same command then finishes the
+    /// sweep, the finished trial from its cache.
+    func testAnInterruptedSweepResumes() throws {
+        let folder = try makeTemporaryFolder(self)
+        let notebook = NotebookCommandTests.root.appendingPathComponent("notebooks/quickstart.md")
+        let output = folder.appendingPathComponent("sweep")
+        let arguments = ["sweep", notebook.path, "-p", "learning_rate=0.05,0.1,0.2", "-p", "steps=1500", "-j", "1", "-o", output.path]
+        let process = Process()
+        process.executableURL = LabBookBinary.url
+        process.arguments = arguments
+        let log = folder.appendingPathComponent("sweep.out")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: log)
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(120)
+        while !((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains("[2/3]"), Date() < deadline, process.isRunning {
+            usleep(5_000)
+        }
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 128 + SIGTERM)
+        let interrupted = try trials(try sweepJSON(output))
+        XCTAssertEqual(interrupted.map { $0["status"] as? String }, ["ok", "failed", "pending"])
+        let first = try XCTUnwrap(interrupted[0]["id"] as? String)
+
+        let resumed = try LabBookBinary.run(arguments + ["--quiet"])
+        XCTAssertEqual(resumed.status, 0, resumed.standardError)
+        XCTAssertEqual(try trials(try sweepJSON(output)).map { $0["status"] as? String }, ["ok", "ok", "ok"])
+        let blocks = try XCTUnwrap(try readRunRecord(output.appendingPathComponent(first))["blocks"] as? [[String: Any]])
+        XCTAssertEqual(Set(blocks.compactMap { $0["status"] as? String }), ["cached"], "the finished trial was not run again")
+    }
 }
