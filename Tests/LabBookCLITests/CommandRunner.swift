@@ -27,6 +27,16 @@ enum LabBookBinary {
     /// Where `labbook run` records runs; a test that sets it to "" gets the default, the current folder.
     static let historyVariable = "LABBOOK_HISTORY"
 
+    /// This process's environment with a run history of `test`'s own, removed when it ends: for a
+    /// test that starts the binary itself, so the run does not record itself in the folder it runs in.
+    static func environmentWithOwnHistory(_ test: XCTestCase) -> [String: String] {
+        let history = FileManager.default.temporaryDirectory.appendingPathComponent("labbook-history-\(UUID().uuidString).sqlite")
+        test.addTeardownBlock {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: history.path + suffix) }
+        }
+        return ProcessInfo.processInfo.environment.merging([historyVariable: history.path]) { $1 }
+    }
+
     /// - environment: variables set on top of this process's environment.
     /// - executable: what to run instead of the built binary (a copy of it, or a wrapper around one).
     static func run(_ arguments: [String], in directory: URL? = nil,
