@@ -22,6 +22,7 @@ public final class HistoryStore {
     /// Opens the history at `url` for recording, creating the file and its tables when missing.
     public static func openForRecording(at url: URL) throws -> HistoryStore {
         let path = url.path
+        try requireRegularFile(path)
         return try guarded(path) {
             let db = try retryingWhileBusy { try SQLiteConnection(path: path, readOnly: false) }
             try retryingWhileBusy {
@@ -40,11 +41,8 @@ public final class HistoryStore {
     /// changes the file.
     public static func openForReading(at url: URL) throws -> HistoryStore? {
         let path = url.path
-        var status = stat()
-        guard stat(path, &status) == 0 else { return nil }
-        guard status.st_mode & S_IFMT == S_IFREG else {
-            throw HistoryError("run history \(path): not a file")
-        }
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        try requireRegularFile(path)
         return try guarded(path) {
             let db = try retryingWhileBusy { try SQLiteConnection(path: path, readOnly: true) }
             try db.execute("PRAGMA foreign_keys = ON")
@@ -275,6 +273,17 @@ public final class HistoryStore {
     }
 
     // MARK: - Errors and locks
+
+    /// Refuses a path that exists and is not a regular file (following links): SQLite would fail
+    /// on a folder, and block forever reading a FIFO.
+    private static func requireRegularFile(_ path: String) throws {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return }
+        guard status.st_mode & S_IFMT == S_IFREG else {
+            let kind = status.st_mode & S_IFMT == S_IFDIR ? "a folder" : "not a regular file"
+            throw HistoryError("run history \(path): \(kind), not a history file")
+        }
+    }
 
     /// Runs `body`, turning SQLite's errors into sentences that name the file.
     private static func guarded<T>(_ path: String, _ body: () throws -> T) throws -> T {

@@ -326,7 +326,7 @@ final class HistoryCommandTests: XCTestCase {
         try text.write(to: notes)
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("a-folder"), withIntermediateDirectories: true)
         let cases = [("notes.txt", "is not a LabBook run history: it is not an SQLite database"),
-                     ("a-folder", "a-folder"), ("notes.txt/h.sqlite", "cannot open it")]
+                     ("a-folder", "a-folder: a folder, not a history file"), ("notes.txt/h.sqlite", "cannot open it")]
         for (index, (history, message)) in cases.enumerated() {
             let result = try labbook(["run", "nb.md", "-o", "out\(index)", "--quiet", "--history", history])
             XCTAssertEqual(result.status, 0, result.standardError)
@@ -346,7 +346,8 @@ final class HistoryCommandTests: XCTestCase {
         }
         let directory = try labbook(["runs", "--history", "a-folder"])
         XCTAssertEqual(directory.status, 1)
-        XCTAssert(directory.standardError.contains("a-folder: not a file"), directory.standardError)
+        XCTAssertEqual(directory.standardError, "labbook: error: run history "
+                       + "\(folder.appendingPathComponent("a-folder").path): a folder, not a history file\n")
     }
 
     /// Parallel trials writing one history: several processes start on a new file at once, create

@@ -151,14 +151,23 @@ final class HistoryStoreTests: XCTestCase {
         let folder = try HistoryFixtures.folder(self)
         let file = folder.appendingPathComponent("plain-file")
         try Data("x".utf8).write(to: file)
-        // A folder where the file should be, and a path through a plain file: both fail for root too.
-        for url in [folder, file.appendingPathComponent("h.sqlite")] {
+        // A folder where the file should be, a FIFO (which SQLite would wait on forever), and a path
+        // through a plain file: all fail, for root too.
+        let fifo = folder.appendingPathComponent("fifo")
+        XCTAssertEqual(mkfifo(fifo.path, 0o600), 0)
+        for url in [folder, fifo, file.appendingPathComponent("h.sqlite")] {
             XCTAssertThrowsError(try HistoryStore.openForRecording(at: url).record(HistoryFixtures.record(),
                                                                                    runFolder: folder)) { error in
                 let text = String(describing: error)
                 XCTAssert(error is HistoryError, "\(error)")
                 XCTAssert(text.contains(url.path), text)
             }
+        }
+        XCTAssertThrowsError(try HistoryStore.openForReading(at: fifo)) { error in
+            XCTAssertEqual(String(describing: error), "run history \(fifo.path): not a regular file, not a history file")
+        }
+        XCTAssertThrowsError(try HistoryStore.openForRecording(at: folder)) { error in
+            XCTAssertEqual(String(describing: error), "run history \(folder.path): a folder, not a history file")
         }
     }
 
