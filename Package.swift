@@ -32,6 +32,11 @@ let package = Package(
             name: "CZlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
 
         // Small hot loops in C, for instruction sets chosen at run time (Swift code targets every x86-64).
         .target(name: "CKernels"),
@@ -50,6 +55,9 @@ let package = Package(
         .target(name: "CommonMark", dependencies: ["CCmark"]),
         // run.json's plain values: what the runner records and the report reads, nothing else.
         .target(name: "RunRecords"),
+        // The run history: every run's parameters, metrics and curves in one SQLite file (Debian's
+        // libsqlite3), which `labbook runs` lists and `labbook diff` compares.
+        .target(name: "RunHistory", dependencies: ["RunRecords", "CSQLite"]),
         // The files LabBook writes and reads: safetensors checkpoints and TensorBoard event files.
         .target(name: "FileFormats", dependencies: ["NeuralNet"]),
         .target(
@@ -74,7 +82,7 @@ let package = Package(
             ]
         ),
         .target(name: "Report", dependencies: [
-            "RunRecords", "CommonMark", "CZlib", "Templates",
+            "RunRecords", "RunHistory", "CommonMark", "CZlib", "Templates",
             .product(name: "Mustache", package: "swift-mustache"),
         ]),
         .executableTarget(
@@ -86,6 +94,7 @@ let package = Package(
                 "Notebook",
                 "Report",
                 "Templates",
+                "RunHistory",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -94,10 +103,11 @@ let package = Package(
         .testTarget(name: "FileFormatsTests", dependencies: ["FileFormats", "NeuralNet"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "NeuralNet"]),
         .testTarget(name: "NotebookTests", dependencies: ["Notebook", "RunRecords"]),
+        .testTarget(name: "RunHistoryTests", dependencies: ["RunHistory", "RunRecords", "CSQLite"]),
         .testTarget(name: "LabBookCLITests", dependencies: [
-            "labbook", "NeuralNet", "FileFormats", .product(name: "Crypto", package: "swift-crypto"),
+            "labbook", "NeuralNet", "FileFormats", "CSQLite", .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        .testTarget(name: "ReportTests", dependencies: ["Report", "Notebook", "NeuralNet"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Notebook", "NeuralNet", "RunHistory"]),
         .testTarget(name: "TemplatesTests", dependencies: ["Templates"]),
     ],
     swiftLanguageModes: [.v6]

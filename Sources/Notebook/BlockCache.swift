@@ -95,10 +95,11 @@ final class BlockCache {
     }
 
     /// - inputs: every file the block reads, by the path it reads it at.
-    func key(previous: String, block: PlannedBlock, inputs: [String]) -> String {
+    /// - hash: a file's SHA-256 (the cache's remembered hashes, or hashing it), nil when unreadable.
+    static func key(previous: String, block: PlannedBlock, inputs: [String], hash: (String) -> String?) -> String {
         var text = "labbook \(LabBookVersion.current)\nafter \(previous)\n{\(block.directive.kind.rawValue)}\n"
         text += block.resolvedBody.map(Self.canonical) ?? "-"
-        for file in inputs { text += "\n\(file) \(hash(of: file) ?? "unreadable")" }
+        for file in inputs { text += "\n\(file) \(hash(file) ?? "unreadable")" }
         return SHA256Hex.of(text.utf8)
     }
 

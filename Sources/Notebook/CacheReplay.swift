@@ -24,12 +24,18 @@ struct CacheReplay {
         replaying = enabled
     }
 
-    /// The cached record of `planned`, or nil when it must execute (after restoring the state the
-    /// cached blocks before it left).
+    /// Moves on to `planned` and returns its key, whether or not the cache is used: run.json records
+    /// every block's key, so `labbook diff` can tell which blocks two runs share.
+    mutating func advance(to planned: PlannedBlock, runner: NotebookRunner) -> String {
+        key = BlockCache.key(previous: key, block: planned, inputs: Self.inputFiles(of: planned, runner: runner),
+                             hash: runner.fileHash)
+        return key
+    }
+
+    /// The cached record of `planned` (the block `advance` moved to), or nil when it must execute
+    /// (after restoring the state the cached blocks before it left).
     mutating func next(_ planned: PlannedBlock, index: Int, runner: NotebookRunner) throws -> BlockRecord? {
-        guard enabled, let cache = runner.cache else { return nil }
-        key = cache.key(previous: key, block: planned, inputs: Self.inputFiles(of: planned, runner: runner))
-        guard replaying else { return nil }
+        guard enabled, let cache = runner.cache, replaying else { return nil }
         if let entry = cache.entry(key, runFolder: runner.runFolder) {
             apply(entry, planned: planned, index: index, runner: runner)
             var record = entry.record

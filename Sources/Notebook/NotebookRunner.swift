@@ -30,6 +30,8 @@ public final class NotebookRunner {
     var networkName = ""
     /// A {data} block taken from the cache whose examples are loaded only when a block needs them.
     var pendingData: (directive: DataDirective, planned: PlannedBlock)?
+    /// Files hashed during this run when there is no cache to remember their hashes.
+    private var fileHashesThisRun: [String: String] = [:]
 
     /// - notebookFolder: where the notebook's relative paths resolve (default: the notebook's folder).
     /// - cacheFolder: where executed blocks are cached; nil executes every block.
@@ -58,6 +60,7 @@ public final class NotebookRunner {
                 continue
             }
             let blockStart = Date()
+            let key = replay.advance(to: planned, runner: self)
             artifacts.notebookCodeSHA256 = codeHashes[index]
             if case .network(let network) = planned.directive {
                 networks += 1
@@ -68,7 +71,8 @@ public final class NotebookRunner {
                 if let signal = Interruption.signal {
                     throw fail(planned, "interrupted (signal \(signal)) before this block ran")
                 }
-                if let cached = try replay.next(planned, index: index, runner: self) {
+                if var cached = try replay.next(planned, index: index, runner: self) {
+                    cached.cacheKey = key
                     blocks.append(cached)
                     continue
                 }
@@ -83,7 +87,7 @@ public final class NotebookRunner {
                 let events = artifacts.endBlockEvents()
                 let record = BlockRecord(directive: planned.directive.kind, line: planned.line,
                                          lastLine: planned.block.lastLine, status: .ok,
-                                         seconds: Date().timeIntervalSince(blockStart), metrics: metrics)
+                                         seconds: Date().timeIntervalSince(blockStart), metrics: metrics, cacheKey: key)
                 blocks.append(record)
                 replay.store(record, planned: planned, outputs: Array(artifacts.writeLog[outputsBefore...]),
                              dataFiles: Array(dataFiles[dataFilesBefore...]), events: events, runner: self)
@@ -94,7 +98,8 @@ public final class NotebookRunner {
                 failure = runtime
                 blocks.append(BlockRecord(directive: planned.directive.kind, line: planned.line,
                                           lastLine: planned.block.lastLine, status: .failed,
-                                          seconds: Date().timeIntervalSince(blockStart), error: runtime.message))
+                                          seconds: Date().timeIntervalSince(blockStart), error: runtime.message,
+                                          cacheKey: key))
             }
         }
         artifacts.close()
@@ -114,6 +119,16 @@ public final class NotebookRunner {
             blocks: blocks, error: failure?.description, rawHtml: plan.frontMatter.allowHTML,
             notebookSha256: artifacts.notebookSHA256, dataFiles: dataFiles, checkpoints: artifacts.checkpoints,
             notebookDirectory: notebookFolder.standardizedFileURL.path, machine: .current)
+    }
+
+    /// A file's SHA-256 (following links), nil when it is missing or not a regular file: from the
+    /// cache's remembered hashes when there is a cache, else hashed once per run.
+    func fileHash(_ path: String) -> String? {
+        if let cache { return cache.hash(of: path) }
+        if let known = fileHashesThisRun[path] { return known }
+        let hash = SHA256Hex.ofFile(path)
+        fileHashesThisRun[path] = hash
+        return hash
     }
 
     func fail(_ planned: PlannedBlock, _ message: String) -> RuntimeError {
@@ -157,7 +172,7 @@ public final class NotebookRunner {
         // The cache already hashed these files for the block's key, and remembers them by size and
         // modification time: ask it rather than reading 180 MB again.
         for file in dataset.files where !dataFiles.contains(where: { $0.path == file }) {
-            if let hash = cache?.hash(of: file) ?? SHA256Hex.ofFile(file) {
+            if let hash = fileHash(file) {
                 dataFiles.append(FileHash(path: file, sha256: hash))
             }
         }

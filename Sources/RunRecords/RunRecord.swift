@@ -153,9 +153,14 @@ public struct BlockRecord: Codable, Sendable, Equatable {
     public var seconds: Double
     public var metrics: BlockMetrics?
     public var error: String?
+    /// The block's key in the block cache (hex SHA-256), computed whether or not the cache is used:
+    /// it covers the LabBook version, the key of the block before it, the block's directive after
+    /// parameter substitution and the files it reads, so two runs' keys agree up to the first block
+    /// whose inputs differ. Absent for skipped blocks and in records before run histories.
+    public var cacheKey: String?
 
     public init(directive: DirectiveKind, line: Int, lastLine: Int? = nil, status: BlockStatus, seconds: Double = 0,
-                metrics: BlockMetrics? = nil, error: String? = nil) {
+                metrics: BlockMetrics? = nil, error: String? = nil, cacheKey: String? = nil) {
         self.directive = directive
         self.line = line
         self.lastLine = lastLine
@@ -163,9 +168,10 @@ public struct BlockRecord: Codable, Sendable, Equatable {
         self.seconds = seconds
         self.metrics = metrics
         self.error = error
+        self.cacheKey = cacheKey
     }
 
-    enum CodingKeys: String, CodingKey { case directive, line, lastLine, status, seconds, metrics, error }
+    enum CodingKeys: String, CodingKey { case directive, line, lastLine, status, seconds, metrics, error, cacheKey }
 
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -175,6 +181,7 @@ public struct BlockRecord: Codable, Sendable, Equatable {
         status = try container.decode(BlockStatus.self, forKey: .status)
         seconds = try container.decode(Double.self, forKey: .seconds)
         error = try container.decodeIfPresent(String.self, forKey: .error)
+        cacheKey = try container.decodeIfPresent(String.self, forKey: .cacheKey)
         guard container.contains(.metrics), try !container.decodeNil(forKey: .metrics) else {
             metrics = nil
             return
@@ -197,6 +204,7 @@ public struct BlockRecord: Codable, Sendable, Equatable {
         try container.encode(status, forKey: .status)
         try container.encode(seconds, forKey: .seconds)
         try container.encodeIfPresent(error, forKey: .error)
+        try container.encodeIfPresent(cacheKey, forKey: .cacheKey)
         switch metrics {
         case .data(let m): try container.encode(m, forKey: .metrics)
         case .network(let m): try container.encode(m, forKey: .metrics)

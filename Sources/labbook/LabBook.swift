@@ -13,8 +13,8 @@ struct LabBook: ParsableCommand {
         commandName: "labbook",
         abstract: "Reproducible notebooks for neural-network tutorials.",
         version: version,
-        subcommands: [Run.self, Sweep.self, Check.self, Verify.self, New.self, ReportCommand.self, Fetch.self,
-                      Tutorial.self, Bench.self]
+        subcommands: [Run.self, Sweep.self, Check.self, Verify.self, Runs.self, Diff.self, New.self, ReportCommand.self,
+                      Fetch.self, Tutorial.self, Bench.self]
     )
 
     /// Runs the command with LabBook's exit statuses: 0 for success, 1 for an error in the user's

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NeuralNet
 import Notebook
+import RunHistory
 
 /// `labbook run`: execute a notebook and write its run folder.
 struct Run: ParsableCommand {
@@ -32,6 +33,8 @@ struct Run: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Print nothing but errors.")
     var quiet = false
 
+    @OptionGroup var history: HistoryOption
+
     func run() throws {
         let name = URL(fileURLWithPath: notebook).deletingPathExtension().lastPathComponent
         let folderURL: URL
@@ -40,6 +43,7 @@ struct Run: ParsableCommand {
         } catch {
             throw usageError(error.description)
         }
+        let historyURL = try history.url()
         let cacheFolder = try cacheLocation(runFolder: folderURL)
         let plan = try NotebookLoading.plan(path: notebook, overrides: parameters, seed: seed)
         let templateText = try RunFolder.readTemplate(template)
@@ -71,14 +75,29 @@ struct Run: ParsableCommand {
         } catch {
             throw fail("cannot write the run folder \(folder.url.path): \(PlainErrorText.of(error))")
         }
+        // Only once the run folder is written: a history that can not be written costs a warning.
+        let recordedID = recordInHistory(record, folder: folder.url, history: historyURL)
         if let error = record.error {
             printError(error)
             printError("The partial report is \(reportURL.path); the previous run's files are untouched.")
+            if let recordedID, !quiet { printError("Recorded as run \(recordedID) (failed) in \(historyURL.path)") }
             throw ExitCode(Interruption.signal.map { 128 + $0 } ?? 1)
         }
         if !quiet {
             print(summary(record))
             print("Report: \(reportURL.path)")
+            if let recordedID { print("Recorded as run \(recordedID) in \(historyURL.path)") }
+        }
+    }
+
+    /// Records the run in the run history and returns its id; a failure is a warning, never an error.
+    private func recordInHistory(_ record: RunRecord, folder: URL, history: URL) -> Int64? {
+        do {
+            return try HistoryStore.openForRecording(at: history).record(record, runFolder: folder)
+        } catch {
+            printError("labbook: warning: the run was not recorded in the run history: \(PlainErrorText.of(error)) "
+                       + "(the run folder \(folder.path) is complete)")
+            return nil
         }
     }
 

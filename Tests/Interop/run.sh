@@ -7,6 +7,8 @@ cd "$(dirname "$0")/../.."
 labbook=${LABBOOK:-.build/debug/labbook}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# Runs record themselves in a run history; keep it out of the repository.
+export LABBOOK_HISTORY="$work/history.sqlite"
 
 python3 - "$work/cifar" <<'PY'
 import os, sys

@@ -24,6 +24,19 @@ enum LabBookBinary {
     /// any of them gets none of the developer's own.
     static let dataVariables = ["LABBOOK_DATA", "LABBOOK_OFFLINE", "LABBOOK_DATA_MIRROR", "LABBOOK_DATA_MANIFEST"]
 
+    /// Where `labbook run` records runs; a test that sets it to "" gets the default, the current folder.
+    static let historyVariable = "LABBOOK_HISTORY"
+
+    /// This process's environment with a run history of `test`'s own, removed when it ends: for a
+    /// test that starts the binary itself, so the run does not record itself in the folder it runs in.
+    static func environmentWithOwnHistory(_ test: XCTestCase) -> [String: String] {
+        let history = FileManager.default.temporaryDirectory.appendingPathComponent("labbook-history-\(UUID().uuidString).sqlite")
+        test.addTeardownBlock {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: history.path + suffix) }
+        }
+        return ProcessInfo.processInfo.environment.merging([historyVariable: history.path]) { $1 }
+    }
+
     /// - environment: variables set on top of this process's environment.
     /// - executable: what to run instead of the built binary (a copy of it, or a wrapper around one).
     static func run(_ arguments: [String], in directory: URL? = nil,
@@ -32,20 +45,24 @@ enum LabBookBinary {
         process.executableURL = executable ?? url
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
-        if !environment.isEmpty {
-            var merged = ProcessInfo.processInfo.environment
-            for name in dataVariables { merged[name] = nil }
-            process.environment = merged.merging(environment) { _, new in new }
-        }
         // Files rather than pipes: a chatty run can not fill a pipe buffer and block.
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("labbook-run-\(UUID().uuidString)")
         let outputURL = scratch.appendingPathExtension("out"), errorURL = scratch.appendingPathExtension("err")
+        // Every run records itself in a run history; unless the test names one, a history of this
+        // command alone, so no test writes labbook-history.sqlite into the folder it runs in.
+        let historyURL = scratch.appendingPathExtension("sqlite")
         try Data().write(to: outputURL)
         try Data().write(to: errorURL)
         defer {
-            try? FileManager.default.removeItem(at: outputURL)
-            try? FileManager.default.removeItem(at: errorURL)
+            for url in [outputURL, errorURL, historyURL] { try? FileManager.default.removeItem(at: url) }
+            for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: historyURL.path + suffix) }
         }
+        var merged = ProcessInfo.processInfo.environment
+        if !environment.isEmpty {
+            for name in dataVariables { merged[name] = nil }
+        }
+        if environment[historyVariable] == nil { merged[historyVariable] = historyURL.path }
+        process.environment = merged.merging(environment) { _, new in new }
         process.standardOutput = try FileHandle(forWritingTo: outputURL)
         process.standardError = try FileHandle(forWritingTo: errorURL)
         process.standardInput = FileHandle.nullDevice

@@ -196,6 +196,7 @@ final class NotebookCommandTests: XCTestCase {
         let process = Process()
         process.executableURL = LabBookBinary.url
         process.arguments = ["run", notebook, "-o", out.path, "--no-cache", "-p", "steps=100000000"]
+        process.environment = LabBookBinary.environmentWithOwnHistory(self)
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice

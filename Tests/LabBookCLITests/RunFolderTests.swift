@@ -129,12 +129,14 @@ final class RunFolderTests: XCTestCase {
                                              in: folder).status, 0)
         let duration = Date().timeIntervalSince(started)
         var newRunsSeen = 0
+        let history = LabBookBinary.environmentWithOwnHistory(self)
         for attempt in 0..<16 {
             let previousModel = try Data(contentsOf: out.appendingPathComponent("model.safetensors"))
             let process = Process()
             process.executableURL = LabBookBinary.url
             process.currentDirectoryURL = folder
             process.arguments = ["run", "nb.md", "-o", "out", "--quiet", "--no-cache", "-p", "steps=\(202 + attempt)"]
+            process.environment = history
             process.standardError = FileHandle.nullDevice
             process.standardOutput = FileHandle.nullDevice
             try process.run()
@@ -159,6 +161,7 @@ final class RunFolderTests: XCTestCase {
         process.executableURL = LabBookBinary.url
         process.currentDirectoryURL = folder
         process.arguments = ["run", "long.md", "-o", "out", "--no-cache"]
+        process.environment = LabBookBinary.environmentWithOwnHistory(self)
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
