@@ -52,6 +52,8 @@ struct Sweep: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Print nothing but errors and the result.")
     var quiet = false
 
+    @OptionGroup var history: HistoryOption
+
     enum Goal: String, ExpressibleByArgument, Codable {
         case max, min
     }
@@ -102,6 +104,8 @@ struct Sweep: ParsableCommand {
         } catch {
             throw fail("cannot make the sweep folder \(folder.path): \(PlainErrorText.of(error))")
         }
+        // Every trial is recorded in the run history, as any `labbook run` is.
+        let historyFile = try history.url().path
         let shares = jobCount <= UsableProcessors.count && jobCount > 1 ? jobCount : 0
         if !quiet {
             say("Sweep of \(planned.count) trial\(planned.count == 1 ? "" : "s") of \(notebook) into \(folder.path), "
@@ -116,7 +120,7 @@ struct Sweep: ParsableCommand {
         scheduler.run(planned.indices.map { index in
             let trial = planned[index]
             return TrialScheduler.Job(arguments: ["run", notebook, "-o", folder.appendingPathComponent(trial.id).path, "--quiet",
-                                                  "--seed", String(trial.seed)] + trial.overrides.flatMap { ["-p", $0] },
+                                                  "--seed", String(trial.seed), "--history", historyFile] + trial.overrides.flatMap { ["-p", $0] },
                                       log: folder.appendingPathComponent(trial.id + ".log"))
         }, started: { index in
             if !quiet { say("[\(index + 1)/\(planned.count)] \(planned[index].id): started") }

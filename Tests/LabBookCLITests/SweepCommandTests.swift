@@ -62,6 +62,14 @@ final class SweepCommandTests: XCTestCase {
         let page = try String(contentsOf: output.appendingPathComponent("index.html"), encoding: .utf8)
         for id in accuracies.keys { XCTAssert(page.contains(">\(id)</a>"), "the comparison page lists \(id)") }
         XCTAssert(page.contains("<span class=\"badge\">best</span>"))
+        let history = folder.appendingPathComponent("history.sqlite")
+        let recorded = try LabBookBinary.run(["sweep", notebook.path, "-p", "learning_rate=0.003,0.03", "-p", "steps=20,40",
+                                              "-o", output.path, "--quiet", "--history", history.path])
+        XCTAssertEqual(recorded.status, 0, recorded.standardError)
+        let listed = try LabBookBinary.run(["runs", "--json", "--history", history.path])
+        XCTAssertEqual(listed.status, 0, listed.standardError)
+        let rows = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(listed.standardOutput.utf8)) as? [[String: Any]])
+        XCTAssertEqual(rows.count, 4, "every trial is in the run history")
         let verified = try LabBookBinary.run(["verify", output.appendingPathComponent(best).path])
         XCTAssertEqual(verified.status, 0, verified.standardError + verified.standardOutput)
 
@@ -178,6 +186,7 @@ final class SweepCommandTests: XCTestCase {
         let process = Process()
         process.executableURL = LabBookBinary.url
         process.arguments = arguments
+        process.environment = LabBookBinary.environmentWithOwnHistory(self)
         let log = folder.appendingPathComponent("sweep.out")
         FileManager.default.createFile(atPath: log.path, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: log)
