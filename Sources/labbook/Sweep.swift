@@ -99,6 +99,7 @@ struct Sweep: ParsableCommand {
 
         let name = URL(fileURLWithPath: notebook).deletingPathExtension().lastPathComponent
         let folder = URL(fileURLWithPath: output ?? "sweeps/\(name)").standardizedFileURL
+        try Self.checkIsSweepFolder(folder)
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         } catch {
@@ -154,6 +155,21 @@ struct Sweep: ParsableCommand {
         if results.failedCount > 0 {
             printError("\(results.failedCount) of \(planned.count) trials failed; their logs are in \(folder.path)")
             throw ExitCode(1)
+        }
+    }
+
+    /// A sweep writes its index.html, sweep.json and trial logs into its folder, so the folder must be
+    /// new, empty, or a sweep's (it has a sweep.json LabBook can read): `-o .` must not replace a
+    /// page of the user's.
+    static func checkIsSweepFolder(_ folder: URL) throws {
+        var status = stat()
+        guard lstat(folder.path, &status) == 0 else { return }
+        guard status.st_mode & S_IFMT == S_IFDIR else { throw usageError("-o \(folder.path) exists and is not a folder") }
+        let contents = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        guard !contents.isEmpty else { return }
+        guard (try? SweepRecord.read(from: folder.appendingPathComponent("sweep.json"))) != nil else {
+            throw usageError("\(folder.path) is not empty and holds no sweep (no sweep.json LabBook wrote); "
+                             + "choose a new or empty folder with -o")
         }
     }
 

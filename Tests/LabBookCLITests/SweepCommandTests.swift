@@ -129,6 +129,16 @@ final class SweepCommandTests: XCTestCase {
         XCTAssertEqual(large.status, 2)
         XCTAssert(large.standardError.contains("--max-trials"), large.standardError)
         XCTAssertFalse(FileManager.default.fileExists(atPath: output.path), "nothing ran")
+
+        // A folder of the user's is not a sweep folder: nothing in it is replaced.
+        let own = folder.appendingPathComponent("mine")
+        try FileManager.default.createDirectory(at: own, withIntermediateDirectories: true)
+        try Data("my page".utf8).write(to: own.appendingPathComponent("index.html"))
+        let refused = try LabBookBinary.run(["sweep", notebook.path, "-p", "steps=10,20", "-o", own.path])
+        XCTAssertEqual(refused.status, 2)
+        XCTAssert(refused.standardError.contains("holds no sweep"), refused.standardError)
+        XCTAssertEqual(try String(contentsOf: own.appendingPathComponent("index.html"), encoding: .utf8), "my page")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: own.path), ["index.html"])
     }
 
     func testFrontMatterGivesDefaultAxesAndTheRankingMetric() throws {
