@@ -144,10 +144,13 @@ public struct Conv2D: Layer, Equatable {
             stride: stride, pad_top: padTop, pad_left: padLeft,
             out_height: out.height, out_width: out.width,
             relu: activationFunction == .relu ? 1 : 0)
-        var message = [CChar](repeating: 0, count: 256)
-        guard let found = labbook_convolution_find(&geometry, &message, message.count) else {
-            throw LayerShapeError(String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        // The message buffer is on the stack: this runs in every pass, where nothing may be allocated.
+        let (found, message) = withUnsafeTemporaryAllocation(of: CChar.self, capacity: 256) { buffer in
+            buffer.initialize(repeating: 0)
+            let found = labbook_convolution_find(&geometry, buffer.baseAddress!, buffer.count)
+            return (found, found == nil ? String(cString: buffer.baseAddress!) : "")
         }
+        guard let found else { throw LayerShapeError(message) }
         return found
     }
 
