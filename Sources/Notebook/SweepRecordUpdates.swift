@@ -17,8 +17,11 @@ extension SweepRecord {
         })
     }
 
-    /// Reads trial `index`'s run folder after its process ended with `status` (nil: it never started).
-    public mutating func record(_ index: Int, status: Int32?, seconds: Double, folder: URL) {
+    /// Reads trial `index`'s run folder after its process ended with `status` (nil: it never started),
+    /// and returns its training curve (its training blocks' logged points, in order) for the page, so
+    /// that no run record is read twice.
+    @discardableResult
+    public mutating func record(_ index: Int, status: Int32?, seconds: Double, folder: URL) -> [TrainingPoint] {
         let runFolder = folder.appendingPathComponent(trials[index].folder)
         trials[index].seconds = seconds
         let okRecord = runFolder.appendingPathComponent(OwnedRunFolder.recordFile)
@@ -36,6 +39,9 @@ extension SweepRecord {
         trials[index].notebookSha256 = record?.notebookSha256
         trials[index].labbookVersion = record?.labbookVersion
         rank()
+        return record?.blocks.flatMap { block -> [TrainingPoint] in
+            if case .train(let training) = block.metrics { training.history } else { [] }
+        } ?? []
     }
 
     /// The values a run recorded that trials are compared by: each split's last evaluation accuracy

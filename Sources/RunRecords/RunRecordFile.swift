@@ -20,11 +20,17 @@ public enum RunRecordFile {
         try encode(record).write(to: url, options: .atomic)
     }
 
-    public static func read(from url: URL) throws -> RunRecord {
+    /// Reads what `encoder()` writes.
+    public static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(
             positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return decoder
+    }
+
+    public static func read(from url: URL) throws -> RunRecord {
+        let decoder = decoder()
         let data: Data
         do {
             data = try Data(contentsOf: url)

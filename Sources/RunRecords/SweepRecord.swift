@@ -105,9 +105,6 @@ public struct SweepRecord: Codable, Sendable {
     }
 
     public static func read(from url: URL) throws -> SweepRecord {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return try decoder.decode(SweepRecord.self, from: Data(contentsOf: url))
+        try RunRecordFile.decoder().decode(SweepRecord.self, from: Data(contentsOf: url))
     }
 }

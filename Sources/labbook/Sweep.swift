@@ -117,6 +117,7 @@ struct Sweep: ParsableCommand {
         // Ctrl-C or SIGTERM: no new trial starts, the running ones are asked to stop (each sets its
         // partial run aside, as an interrupted `labbook run` does), and the sweep records them.
         Interruption.install()
+        var curves: [String: [TrainingPoint]] = [:]
         let started = Date()
         scheduler.run(planned.indices.map { index in
             let trial = planned[index]
@@ -126,7 +127,7 @@ struct Sweep: ParsableCommand {
         }, started: { index in
             if !quiet { say("[\(index + 1)/\(planned.count)] \(planned[index].id): started") }
         }, finished: { index, status, seconds in
-            results.record(index, status: status, seconds: seconds, folder: folder)
+            curves[planned[index].id] = results.record(index, status: status, seconds: seconds, folder: folder)
             try? results.write(to: folder.appendingPathComponent("sweep.json"))
             if !quiet {
                 let done = results.finishedCount, failed = results.failedCount
@@ -140,7 +141,7 @@ struct Sweep: ParsableCommand {
         let page = folder.appendingPathComponent("index.html")
         do {
             try results.write(to: folder.appendingPathComponent("sweep.json"))
-            try Data(SweepPage.render(results, curves: Self.curves(of: results, in: folder)).utf8).write(to: page, options: .atomic)
+            try Data(SweepPage.render(results, curves: curves).utf8).write(to: page, options: .atomic)
         } catch {
             throw fail("cannot write the sweep's results in \(folder.path): \(PlainErrorText.of(error))")
         }
@@ -177,20 +178,6 @@ struct Sweep: ParsableCommand {
     /// happens, not when the sweep ends.
     private func say(_ line: String) {
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
-    }
-
-    /// Each finished trial's training curve: its training blocks' logged points, in order.
-    static func curves(of sweep: SweepRecord, in folder: URL) -> [String: [TrainingPoint]] {
-        var curves: [String: [TrainingPoint]] = [:]
-        for trial in sweep.trials where trial.status != "pending" {
-            let runFolder = folder.appendingPathComponent(trial.folder)
-            let file = trial.status == "ok" ? OwnedRunFolder.recordFile : OwnedRunFolder.failedRecordFile
-            guard let record = try? RunRecordFile.read(from: runFolder.appendingPathComponent(file)) else { continue }
-            curves[trial.id] = record.blocks.flatMap { block -> [TrainingPoint] in
-                if case .train(let training) = block.metrics { training.history } else { [] }
-            }
-        }
-        return curves
     }
 
     /// Every trial's notebook, validated with its parameters and seed; exits before anything runs
