@@ -27,6 +27,9 @@ public struct FrontMatter: Sendable, Equatable {
                                           + "not \(node.typeName)"))
             return
         }
+        // The swept names with their places: `params` may come after `sweep`, so they are checked
+        // against the declared parameters once all keys are read.
+        var sweptNames: [(name: String, location: SourceLocation)] = []
         for (key, keyLocation, value) in pairs {
             switch (key, value) {
             case ("title", .scalar(let scalar, _)) where scalar != .null:
@@ -46,7 +49,7 @@ public struct FrontMatter: Sendable, Equatable {
             case ("params", _):
                 diagnostics.append(Diagnostic(value.location, "'params' must map each parameter name to its default value"))
             case ("sweep", .mapping(let entries, _)):
-                readSweep(entries, diagnostics: &diagnostics)
+                sweptNames = readSweep(entries, diagnostics: &diagnostics)
             case ("sweep", _):
                 diagnostics.append(Diagnostic(value.location, "'sweep' must map parameter names to values to sweep "
                                               + "(a list, or uniform(A,B), log-uniform(A,B), int-uniform(A,B))"))
@@ -59,25 +62,24 @@ public struct FrontMatter: Sendable, Equatable {
                                               suggestion: Spelling.suggestion(for: key, among: Self.keys)))
             }
         }
-        // Sweeps change declared parameters only; `params` may come after `sweep`, so this waits.
-        if case .mapping(let pairs, _) = node, let entry = pairs.first(where: { $0.key == "sweep" }),
-           case .mapping(let entries, _) = entry.value {
-            for (name, location, _) in entries where name != "metric" && name != "goal" && !parameters.contains(where: { $0.name == name }) {
-                diagnostics.append(Diagnostic(location, "sweep: '\(name)' is not a parameter of this notebook",
-                                              suggestion: Spelling.suggestion(for: name, among: parameters.map(\.name))))
-            }
+        for (name, location) in sweptNames where !parameters.contains(where: { $0.name == name }) {
+            diagnostics.append(Diagnostic(location, "sweep: '\(name)' is not a parameter of this notebook",
+                                          suggestion: Spelling.suggestion(for: name, among: parameters.map(\.name))))
         }
     }
 
     /// `sweep:`'s axes, each in `-p`'s syntax or as a YAML list, and its `metric` and `goal` (which
     /// may also stand at the top level).
+    /// Returns the swept names and their places, for checking against the declared parameters.
     private mutating func readSweep(_ entries: [(key: String, keyLocation: SourceLocation, value: YAMLNode)],
-                                    diagnostics: inout [Diagnostic]) {
-        for (name, _, value) in entries {
+                                    diagnostics: inout [Diagnostic]) -> [(name: String, location: SourceLocation)] {
+        var names: [(name: String, location: SourceLocation)] = []
+        for (name, location, value) in entries {
             if name == "metric" || name == "goal" {
                 readRanking(name, value, diagnostics: &diagnostics)
                 continue
             }
+            names.append((name, location))
             let text: String
             switch value {
             case .scalar(let scalar, _) where scalar != .null:
@@ -101,6 +103,7 @@ public struct FrontMatter: Sendable, Equatable {
                 diagnostics.append(Diagnostic(value.location, error.description))
             }
         }
+        return names
     }
 
     private mutating func readRanking(_ key: String, _ value: YAMLNode, diagnostics: inout [Diagnostic]) {
