@@ -124,10 +124,16 @@ public final class TensorBoardWriter {
         appendEvent(step: step) { $0.bytes(field: 5, summary.bytes) }
     }
 
-    /// Appends an event at `step` whose content `fill` adds after the wall time and step.
-    func appendEvent(step: Int, _ fill: (inout ProtobufMessage) -> Void) {
+    /// The clock every event's wall time is read from.
+    func currentWallTime() -> Double {
+        wallTime()
+    }
+
+    /// Appends an event at `step` whose content `fill` adds after the wall time (`time`, else the
+    /// clock's) and step.
+    func appendEvent(step: Int, time: Double? = nil, _ fill: (inout ProtobufMessage) -> Void) {
         var event = ProtobufMessage()
-        event.double(field: 1, wallTime())
+        event.double(field: 1, time ?? wallTime())
         event.int64(field: 2, Int64(step))
         fill(&event)
         appendRecord(event.bytes)

@@ -35,14 +35,17 @@ public final class NotebookRunner {
 
     /// - notebookFolder: where the notebook's relative paths resolve (default: the notebook's folder).
     /// - cacheFolder: where executed blocks are cached; nil executes every block.
+    /// `sweep`: the sweep this run is a trial of, described in its event files for TensorBoard.
     public init(plan: NotebookPlan, runFolder: URL, notebookFolder: URL? = nil, cacheFolder: URL? = nil,
-                progress: TrainingProgress = .silent) {
+                progress: TrainingProgress = .silent, sweep: SweepExperiment? = nil) {
         self.plan = plan
         self.notebookFolder = notebookFolder ?? URL(fileURLWithPath: plan.source.path).deletingLastPathComponent()
         self.runFolder = runFolder
         self.progress = progress
         cache = cacheFolder.map(BlockCache.init)
         artifacts = RunArtifacts(folder: runFolder, notebookSHA256: SHA256Hex.of(plan.source.text.utf8))
+        artifacts.hparams = HParamsSummaries.sessionValues(plan)
+        artifacts.hparamsExperiment = sweep.map { HParamsSummaries.experiment(plan, sweep: $0) }
     }
 
     /// Runs every block and returns the record of the run (failed or not).
@@ -102,7 +105,7 @@ public final class NotebookRunner {
                                           cacheKey: key))
             }
         }
-        artifacts.close()
+        artifacts.close(status: failure == nil ? .success : .failure)
         if failure == nil, let problem = artifacts.eventsProblem, let last = plan.blocks.last {
             failure = fail(last, "cannot write the TensorBoard event file: \(problem)")
         }

@@ -15,12 +15,18 @@ final class RunArtifacts {
     /// Every checkpoint write in order, rewrites of the same name included: what each block wrote.
     private(set) var writeLog: [FileHash] = []
     private var events: TensorBoardWriter?
+    /// The event files of the networks before the current one.
+    private var earlierNetworksEvents: [TensorBoardWriter] = []
     /// The current network's log folder; nil before the first {network}.
     private var eventsFolder: URL?
     /// Set when an event file could not be written; the runner then fails the block that logged.
     private(set) var eventsProblem: String?
     /// True between `beginBlockEvents` and `endBlockEvents`.
     private var capturingBlock = false
+    /// Written first into each network's event file: the run's hyperparameters as an HParams
+    /// session, and for a sweep's trial the sweep's experiment.
+    var hparams: [(name: String, value: HParamValue)] = []
+    var hparamsExperiment: HParamsExperiment?
     /// Every event's wall time: the clock, or `SOURCE_DATE_EPOCH` when set (the reproducible-builds
     /// convention), which makes two runs' event files byte-identical.
     private let wallTime: @Sendable () -> Double
@@ -70,7 +76,11 @@ final class RunArtifacts {
     /// Starts the log folder of the network a {network} block builds: what is logged from here on
     /// is that network's TensorBoard run.
     func beginNetwork(named name: String) {
-        close()
+        if let events {
+            flushEvents()
+            // Kept open: its HParams session ends with the run, as the run's outcome is the trial's.
+            earlierNetworksEvents.append(events)
+        }
         events = nil
         eventsFolder = folder.appendingPathComponent(OwnedRunFolder.logsFolder).appendingPathComponent(name)
     }
@@ -79,6 +89,9 @@ final class RunArtifacts {
         if events == nil && eventsProblem == nil, let eventsFolder {
             do {
                 events = try TensorBoardWriter(folder: eventsFolder, wallTime: wallTime)
+                // Before any capture: the session belongs to this run, not to a cached block.
+                if let hparamsExperiment { events?.addHParamsExperiment(hparamsExperiment) }
+                events?.addHParamsSessionStart(hparams)
                 if capturingBlock { events?.startCapture() }
             } catch {
                 eventsProblem = PlainErrorText.of(error)
@@ -150,11 +163,18 @@ final class RunArtifacts {
         }
     }
 
-    func close() {
-        do {
-            try events?.close()
-        } catch {
-            eventsProblem = PlainErrorText.of(error)
+    /// Ends the current network's HParams session with `status` and closes its event file.
+    /// Ends every network's HParams session with `status` (the run's) and closes their event files.
+    func close(status: HParamsSessionStatus) {
+        for writer in earlierNetworksEvents + (events.map { [$0] } ?? []) {
+            writer.addHParamsSessionEnd(status: status)
+            do {
+                try writer.close()
+            } catch {
+                eventsProblem = eventsProblem ?? PlainErrorText.of(error)
+            }
         }
+        earlierNetworksEvents = []
+        events = nil
     }
 }

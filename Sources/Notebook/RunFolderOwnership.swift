@@ -39,6 +39,8 @@ public final class OwnedRunFolder {
     public static let cacheFolder = ".cache"
     /// TensorBoard's log folder: one subfolder per network.
     public static let logsFolder = "logs"
+    /// The last failed run's logs, kept beside the last good run's.
+    public static let failedLogsFolder = "logs.failed"
 
     /// The run folder: absolute, with any link in its path resolved.
     public let url: URL
@@ -196,14 +198,21 @@ public final class OwnedRunFolder {
         Self.removeTree(previous)
     }
 
-    /// Keeps a failed run's record and partial report beside the last good run, as
-    /// `run.failed.json` and `report.failed.html`, and removes the staging folder.
+    /// Keeps a failed run's record, partial report and TensorBoard logs beside the last good run, as
+    /// `run.failed.json`, `report.failed.html` and `logs.failed/` (TensorBoard shows its curves up to
+    /// the failure, and its HParams session as failed), and removes the staging folder. The next
+    /// run that succeeds removes all three.
     public func setAsideFailure(_ staging: URL) throws(RunFolderError) {
         defer { Self.removeTree(staging) }
         for (from, to) in [(Self.recordFile, Self.failedRecordFile), (Self.reportFile, Self.failedReportFile)] {
             guard rename(staging.appendingPathComponent(from).path, url.appendingPathComponent(to).path) == 0 else {
                 throw .io("cannot write \(url.appendingPathComponent(to).path): \(Self.lastError())")
             }
+        }
+        let logs = staging.appendingPathComponent(Self.logsFolder), failedLogs = url.appendingPathComponent(Self.failedLogsFolder)
+        Self.removeTree(failedLogs)
+        if FileManager.default.fileExists(atPath: logs.path), rename(logs.path, failedLogs.path) != 0 {
+            throw .io("cannot write \(failedLogs.path): \(Self.lastError())")
         }
     }
 
@@ -212,7 +221,7 @@ public final class OwnedRunFolder {
     /// files and staging folders of versions before run folders had `logs/`. Anything else is the
     /// user's.
     static func filesLabBookMade(in folder: URL) -> Set<String> {
-        var paths: Set<String> = [recordFile, reportFile, notebookCopy, failedRecordFile, failedReportFile]
+        var paths: Set<String> = [recordFile, reportFile, notebookCopy, failedRecordFile, failedReportFile, failedLogsFolder]
         // Read loosely: a record of any LabBook version lists its files under these keys.
         if let data = FileManager.default.contents(atPath: folder.appendingPathComponent(recordFile).path),
            let record = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {

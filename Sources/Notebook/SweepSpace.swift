@@ -59,6 +59,16 @@ public struct SweepAxis: Sendable, Equatable {
         return .list(items)
     }
 
+    /// The axis as `-p` writes it, which `init(parsing:)` reads back.
+    public var specification: String {
+        switch values {
+        case .list(let items): "\(name)=\(items.joined(separator: ","))"
+        case .uniform(let low, let high): "\(name)=uniform(\(low),\(high))"
+        case .logUniform(let low, let high): "\(name)=log-uniform(\(low),\(high))"
+        case .intUniform(let low, let high): "\(name)=int-uniform(\(low),\(high))"
+        }
+    }
+
     public var isDistribution: Bool {
         if case .list = values { false } else { true }
     }

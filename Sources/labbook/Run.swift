@@ -35,6 +35,11 @@ struct Run: ParsableCommand {
 
     @OptionGroup var history: HistoryOption
 
+    // What `labbook sweep` tells each trial about the sweep, for TensorBoard's HParams dashboard.
+    @Option(help: .hidden) var sweepAxis: [String] = []
+    @Option(help: .hidden) var sweepSeeds: String?
+    @Option(help: .hidden) var sweepMetric: String?
+
     func run() throws {
         let name = URL(fileURLWithPath: notebook).deletingPathExtension().lastPathComponent
         let folderURL: URL
@@ -47,6 +52,18 @@ struct Run: ParsableCommand {
         let cacheFolder = try cacheLocation(runFolder: folderURL)
         let plan = try NotebookLoading.plan(path: notebook, overrides: parameters, seed: seed)
         let templateText = try RunFolder.readTemplate(template)
+        var sweep: SweepExperiment?
+        do throws(SweepSpaceError) {
+            var axes: [SweepAxis] = []
+            for text in sweepAxis { axes.append(try SweepAxis(parsing: text, origin: "--sweep-axis")) }
+            let seeds = try (sweepSeeds ?? "").split(separator: ",").map { text throws(SweepSpaceError) in
+                guard let seed = UInt64(text) else { throw SweepSpaceError("--sweep-seeds expects seeds, got '\(text)'") }
+                return seed
+            }
+            if !axes.isEmpty { sweep = SweepExperiment(axes: axes, seeds: seeds, metric: sweepMetric) }
+        } catch {
+            throw usageError(error.description)
+        }
         // The whole run is written into a staging folder beside the run folder and swapped in only
         // when it succeeds: a failed or interrupted run never costs the last good one.
         let folder: OwnedRunFolder
@@ -60,7 +77,7 @@ struct Run: ParsableCommand {
         defer { folder.discard(staging) }
         Interruption.install()
         let runner = NotebookRunner(plan: plan, runFolder: staging, cacheFolder: cacheFolder,
-                                    progress: .forStandardError(quiet: quiet))
+                                    progress: .forStandardError(quiet: quiet), sweep: sweep)
         let record = runner.run()
         let reportURL: URL
         do {

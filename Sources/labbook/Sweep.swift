@@ -119,10 +119,13 @@ struct Sweep: ParsableCommand {
         Interruption.install()
         var curves: [String: [TrainingPoint]] = [:]
         let started = Date()
+        let experimentArguments = space.flatMap { ["--sweep-axis", $0.specification] } + ["--sweep-seeds", Set(planned.map(\.seed)).sorted().map(String.init).joined(separator: ",")]
+            + (metric.map { ["--sweep-metric", $0] } ?? [])
         scheduler.run(planned.indices.map { index in
             let trial = planned[index]
             return TrialScheduler.Job(arguments: ["run", notebook, "-o", folder.appendingPathComponent(trial.id).path, "--quiet",
-                                                  "--seed", String(trial.seed), "--history", historyFile] + trial.overrides.flatMap { ["-p", $0] },
+                                                  "--seed", String(trial.seed), "--history", historyFile]
+                                        + trial.overrides.flatMap { ["-p", $0] } + experimentArguments,
                                       log: folder.appendingPathComponent(trial.id + ".log"))
         }, started: { index in
             if !quiet { say("[\(index + 1)/\(planned.count)] \(planned[index].id): started") }

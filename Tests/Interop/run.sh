@@ -140,3 +140,15 @@ python3 Tests/Interop/cnn.py "$work/cnn" "$work/cnn-data/cifar-10-batches-bin"
 # Two networks in one notebook: one TensorBoard run each, every point of each curve kept.
 "$labbook" run notebooks/quickstart.md -o "$work/quickstart" --quiet
 python3 Tests/Interop/networks.py "$work/quickstart"
+
+# Sweeps: every trial's event files carry the HParams plugin's summaries, which TensorBoard's own
+# HParams protos and dashboard backend read (Tests/Interop/hparams.py). A grid whose diverging
+# trials fail (kept in logs.failed/, their sessions marked failed), and a random search over seeds.
+status=0
+"$labbook" sweep notebooks/quickstart.md -p learning_rate=1000000,0.1 -p hidden_units=8,16 -p steps=50 \
+    -o "$work/grid" --quiet || status=$?
+[ "$status" -eq 1 ] || { echo "the sweep with diverging trials ended with status $status, not 1"; exit 1; }
+python3 Tests/Interop/hparams.py "$work/grid" learning_rate=list hidden_units=list
+"$labbook" sweep notebooks/quickstart.md -p "learning_rate=log-uniform(0.01,0.3)" -p "hidden_units=int-uniform(8,32)" \
+    -p steps=50 --trials 2 --seeds 2 -o "$work/random" --quiet
+python3 Tests/Interop/hparams.py "$work/random" learning_rate=interval hidden_units=interval seed=list

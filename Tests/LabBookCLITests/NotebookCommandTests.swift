@@ -192,6 +192,11 @@ final class NotebookCommandTests: XCTestCase {
         XCTAssert(failing.standardError.contains("previous run's files are untouched"), failing.standardError)
         XCTAssertEqual(try snapshot(), good)
         XCTAssert(FileManager.default.fileExists(atPath: out.appendingPathComponent("report.failed.html").path))
+        // Its TensorBoard logs are kept apart, so TensorBoard shows where it went wrong.
+        let failedLogs = out.appendingPathComponent("logs.failed/network-1")
+        let failedEvents = try FileManager.default.contentsOfDirectory(atPath: failedLogs.path)
+        XCTAssertEqual(failedEvents.filter { $0.hasPrefix("events.out.tfevents.") }.count, 1, "\(failedEvents)")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out.appendingPathComponent("logs/network-1").path).count, 1)
 
         let process = Process()
         process.executableURL = LabBookBinary.url
@@ -217,6 +222,7 @@ final class NotebookCommandTests: XCTestCase {
         // The next good run replaces the files and clears the failed attempt's.
         XCTAssertEqual(try LabBookBinary.run(["run", notebook, "-o", "out", "--quiet", "-p", "steps=60"], in: folder).status, 0)
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent("report.failed.html").path))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent("logs.failed").path))
         XCTAssertNotEqual(try snapshot()["model.safetensors"], good["model.safetensors"])
     }
 }

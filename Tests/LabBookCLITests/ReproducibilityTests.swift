@@ -111,7 +111,10 @@ final class ReproducibilityTests: XCTestCase {
             offset += 16 + length
         }
         XCTAssertEqual(offset, bytes.count, "whole records only")
-        return Array(records.dropFirst())
+        // The HParams session's start and end frame the run's events; they hold this run's times.
+        let hparams = records.indices.filter { records[$0].range(of: Data("_hparams_/".utf8)) != nil }
+        XCTAssertEqual(hparams, [1, records.count - 1], "the session starts after the header and ends last")
+        return Array(records.dropFirst(2).dropLast())
     }
 
     func testTheCacheReusesWhatDidNotChangeAndNothingElse() throws {
