@@ -286,7 +286,7 @@ public final class NotebookRunner {
                                resuming: restoredOrder)
         let validation = directive.evalEvery == nil ? nil : state.examples(.validation)
         let firstStep = trainer.optimizer.step
-        progress.start(steps: directive.steps)
+        progress.start(steps: directive.steps, firstStep: firstStep)
         var histograms = HistogramRecorder(names: Self.histogramNames(network))
         var checkpointProblem: String?
         let start = Date()

@@ -3,12 +3,14 @@ import Foundation
 import NeuralNet
 
 /// Reports training progress on standard error: a redrawn progress bar (step/total, loss, steps per
-/// second, time left) when it is a terminal, one plain line per logged step otherwise.
+/// second, time left) when it is a terminal, one plain line per logged step otherwise
+/// (`step 1200: loss 1.2345, train accuracy 0.512 [1200/10000]`).
 public final class TrainingProgress: @unchecked Sendable {
     public typealias Style = ProgressStyle
 
     public let style: Style
     private var total = 0
+    private var firstStep = 0
     private var started = Date()
     private var lastDraw = Date.distantPast
     private var lastLoss: Double?
@@ -23,8 +25,11 @@ public final class TrainingProgress: @unchecked Sendable {
         TrainingProgress(style: .forStandardError(quiet: quiet))
     }
 
-    func start(steps: Int) {
+    /// `firstStep`: the global step training resumes from (a restored checkpoint's), so that lines
+    /// can say how far this block is.
+    func start(steps: Int, firstStep: Int = 0) {
         total = steps
+        self.firstStep = firstStep
         started = Date()
         lastDraw = .distantPast
         lastLoss = nil
@@ -43,7 +48,8 @@ public final class TrainingProgress: @unchecked Sendable {
         guard style == .lines else { return }
         var line = String(format: "step %d: loss %.4f, train accuracy %.3f", record.step, record.loss, record.trainAccuracy)
         if let validation = record.validationAccuracy { line += String(format: ", validation accuracy %.3f", validation) }
-        write(line + "\n")
+        // This block's step of its total: what `labbook sweep` reads from a trial's log to show its progress.
+        write(line + " [\(record.step - firstStep)/\(total)]\n")
     }
 
     func finish() {

@@ -118,29 +118,27 @@ struct Sweep: ParsableCommand {
         // partial run aside, as an interrupted `labbook run` does), and the sweep records them.
         Interruption.install()
         var curves: [String: [TrainingPoint]] = [:]
-        let started = Date()
+        let progress = SweepProgress(total: planned.count, quiet: quiet)
         let experimentArguments = space.flatMap { ["--sweep-axis", $0.specification] } + ["--sweep-seeds", Set(planned.map(\.seed)).sorted().map(String.init).joined(separator: ",")]
             + (metric.map { ["--sweep-metric", $0] } ?? [])
         scheduler.run(planned.indices.map { index in
             let trial = planned[index]
-            return TrialScheduler.Job(arguments: ["run", notebook, "-o", folder.appendingPathComponent(trial.id).path, "--quiet",
+            return TrialScheduler.Job(arguments: ["run", notebook, "-o", folder.appendingPathComponent(trial.id).path,
                                                   "--seed", String(trial.seed), "--history", historyFile]
                                         + trial.overrides.flatMap { ["-p", $0] } + experimentArguments,
                                       log: folder.appendingPathComponent(trial.id + ".log"))
         }, started: { index in
-            if !quiet { say("[\(index + 1)/\(planned.count)] \(planned[index].id): started") }
+            progress.trialStarted(index + 1, id: planned[index].id)
         }, finished: { index, status, seconds in
             curves[planned[index].id] = results.record(index, status: status, seconds: seconds, folder: folder)
             try? results.write(to: folder.appendingPathComponent("sweep.json"))
-            if !quiet {
-                let done = results.finishedCount, failed = results.failedCount
-                let left = planned.count - done
-                let eta = done == 0 ? 0 : Date().timeIntervalSince(started) / Double(done) * Double(left)
-                say("[\(index + 1)/\(planned.count)] \(planned[index].id): \(results.summary(of: index)); "
-                      + "\(done) of \(planned.count) done" + (failed > 0 ? ", \(failed) failed" : "")
-                      + (left > 0 ? String(format: ", about %.0f s left", eta) : ""))
-            }
+            progress.trialFinished(index + 1, id: planned[index].id, summary: results.summary(of: index),
+                                   done: results.finishedCount, failed: results.failedCount)
+        }, waiting: { running in
+            progress.update(running: running.map { (planned[$0.index].id, folder.appendingPathComponent(planned[$0.index].id + ".log"), $0.start) },
+                            done: results.finishedCount, failed: results.failedCount)
         })
+        progress.finish()
         let page = folder.appendingPathComponent("index.html")
         do {
             try results.write(to: folder.appendingPathComponent("sweep.json"))
@@ -220,8 +218,9 @@ final class TrialScheduler: @unchecked Sendable {
     }
 
     /// Runs every job in order; calls `started` and `finished` (with the exit status, or nil when the
-    /// process could not start) on this thread.
-    func run(_ list: [Job], started: (Int) -> Void, finished: (Int, Int32?, Double) -> Void) {
+    /// process could not start) on this thread, and `waiting` with the running jobs about twice a second.
+    func run(_ list: [Job], started: (Int) -> Void, finished: (Int, Int32?, Double) -> Void,
+             waiting: ([(index: Int, start: Date)]) -> Void = { _ in }) {
         var running: [(index: Int, process: Process, slot: Int, start: Date)] = []
         var next = 0
         var forwarded = false
@@ -242,6 +241,7 @@ final class TrialScheduler: @unchecked Sendable {
                 }
             }
             guard !running.isEmpty else { continue }
+            waiting(running.map { ($0.index, $0.start) })
             // Woken by each child's end; the timeout only guards against a wake-up that comes before
             // the process reports that it stopped running.
             _ = finishedSignal.wait(timeout: .now() + 0.5)

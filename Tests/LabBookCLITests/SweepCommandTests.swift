@@ -56,6 +56,12 @@ final class SweepCommandTests: XCTestCase {
             }
         }
         XCTAssertEqual(Set(accuracies.values).count > 1, true, "different settings give different results")
+        // Each trial's log holds its training progress, step of total, which the sweep shows live on a terminal.
+        for (id, _) in accuracies {
+            let log = try String(contentsOf: output.appendingPathComponent("\(id).log"), encoding: .utf8)
+            let steps = id.contains("steps-20") ? 20 : 40
+            XCTAssert(log.contains("[\(steps)/\(steps)]\n"), log)
+        }
         let best = try XCTUnwrap(sweep["best"] as? String)
         XCTAssertEqual(accuracies[best], accuracies.values.max())
         XCTAssert(result.standardOutput.contains("Best: \(best)"), result.standardOutput)
@@ -83,6 +89,25 @@ final class SweepCommandTests: XCTestCase {
         let blocks = try XCTUnwrap(record["blocks"] as? [[String: Any]])
         XCTAssertEqual(Set(blocks.compactMap { $0["status"] as? String }), ["cached"])
         XCTAssertEqual(try sweepJSON(output)["best"] as? String, best)
+    }
+
+    /// On a terminal the running trials' progress is redrawn in place under the lines that stay.
+    func testATerminalShowsEachRunningTrialsProgress() throws {
+        let folder = try makeTemporaryFolder(self)
+        let notebook = try writeNotebook(folder)
+        let output = folder.appendingPathComponent("live")
+        let command = [LabBookBinary.url.path, "sweep", notebook.path, "-p", "learning_rate=0.01,0.02", "-p", "steps=8000",
+                       "-j", "2", "-o", output.path].joined(separator: " ")
+        // util-linux's script(1) runs the sweep on a pseudo-terminal and copies what it printed.
+        let result = try LabBookBinary.run(["-qec", command, "/dev/null"], executable: URL(fileURLWithPath: "/usr/bin/script"))
+        XCTAssertEqual(result.status, 0, result.standardOutput + result.standardError)
+        let screen = result.standardOutput
+        XCTAssert(screen.contains("running, "), screen)
+        XCTAssertNotNil(screen.range(of: #"learning_rate-0\.0[12]_steps-8000_seed-0: step [0-9]+/8000, loss [0-9.]+, "#,
+                                     options: .regularExpression), screen)
+        XCTAssert(screen.contains("\u{1B}[3F\u{1B}[J"), "the block of two trials and the count is redrawn: \(screen)")
+        XCTAssert(screen.contains("2 of 2 done"), screen)
+        XCTAssertFalse(screen.contains(": started"), "on a terminal the live block replaces the start lines")
     }
 
     func testRandomSearchWithSeedsAndAFailingTrial() throws {
