@@ -133,14 +133,38 @@ public struct Dataset: Sendable, Equatable {
             throw DatasetError(path: name, "a validation split of \(count) needs 1 to \(train.count - 1) "
                                + "of the \(train.count) training examples")
         }
-        var generator = SeededGenerator(seed: seed)
-        var order = Array(0..<train.count)
-        generator.shuffle(&order)
-        var heldOut = [Bool](repeating: false, count: train.count)
-        for index in order.prefix(count) { heldOut[index] = true }
+        let (kept, heldOut) = Self.split(train, holdingOut: count, seed: seed)
         var copy = self
-        copy.train = train.examples(at: (0..<train.count).filter { !heldOut[$0] })
-        copy.validation = train.examples(at: (0..<train.count).filter { heldOut[$0] })
+        copy.train = kept
+        copy.validation = heldOut
         return copy
+    }
+
+    /// For data that come as one set of examples (a single CSV file, one folder of images): moves
+    /// `fraction` of them, rounded, drawn at random with `seed`, from `train` into `test`, replacing
+    /// whatever `test` held. Both keep the examples' original order.
+    public func holdingOutTest(fraction: Double, seed: UInt64) throws -> Dataset {
+        let count = Int((Double(train.count) * fraction).rounded())
+        guard fraction > 0, fraction < 1, count > 0, count < train.count else {
+            throw DatasetError(path: name, "a test fraction of \(fraction) of \(train.count) examples leaves no test "
+                               + "or no training examples; choose a fraction between 0 and 1 that does")
+        }
+        // Mixed, so that the test draw differs from a validation draw made with the same seed.
+        let (kept, heldOut) = Self.split(train, holdingOut: count, seed: seed ^ 0x7465_7374_7370_6c74)
+        var copy = self
+        copy.train = kept
+        copy.test = heldOut
+        return copy
+    }
+
+    private static func split(_ examples: LabeledExamples, holdingOut count: Int, seed: UInt64)
+        -> (kept: LabeledExamples, heldOut: LabeledExamples) {
+        var generator = SeededGenerator(seed: seed)
+        var order = Array(0..<examples.count)
+        generator.shuffle(&order)
+        var heldOut = [Bool](repeating: false, count: examples.count)
+        for index in order.prefix(count) { heldOut[index] = true }
+        return (examples.examples(at: (0..<examples.count).filter { !heldOut[$0] }),
+                examples.examples(at: (0..<examples.count).filter { heldOut[$0] }))
     }
 }

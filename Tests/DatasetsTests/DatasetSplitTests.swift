@@ -36,6 +36,25 @@ final class DatasetSplitTests: XCTestCase {
         XCTAssertThrowsError(try spiral.holdingOutValidation(0, seed: 1))
     }
 
+    func testTestFractionMovesASeededSampleIntoTheTestSplit() throws {
+        let spiral = Spiral.make(classes: 2, pointsPerClass: 50, noise: 0, seed: 1)
+        let split = try spiral.holdingOutTest(fraction: 0.2, seed: 7)
+        XCTAssertEqual(split.train.count, 80)
+        XCTAssertEqual(split.test.count, 20)
+        XCTAssertEqual(Set(split.test.labels), [0, 1])
+        func points(_ e: LabeledExamples) -> Set<[Float]> {
+            Set((0..<e.count).map { [e.features[2 * $0], e.features[2 * $0 + 1]] })
+        }
+        XCTAssertEqual(points(split.train).union(points(split.test)), points(spiral.train), "the spiral's own test split is replaced")
+        XCTAssertTrue(points(split.train).isDisjoint(with: points(split.test)))
+        XCTAssertEqual(try spiral.holdingOutTest(fraction: 0.2, seed: 7), split)
+        XCTAssertNotEqual(try spiral.holdingOutValidation(20, seed: 7).validation, split.test,
+                          "the same seed draws a different validation sample")
+        for fraction in [0, 1, 0.001, 0.999, -1] {
+            XCTAssertThrowsError(try spiral.holdingOutTest(fraction: fraction, seed: 1), "\(fraction)")
+        }
+    }
+
     func testLimitKeepsTheFirstExamplesOfEachSplit() {
         let spiral = Spiral.make(classes: 2, pointsPerClass: 10, noise: 0, seed: 1)
         let limited = spiral.limited(to: 4)
