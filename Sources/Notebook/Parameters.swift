@@ -28,8 +28,13 @@ public enum ParameterOverrides {
                 throw ParameterOverrideError(description: "-p \(name): the notebook has no parameter '\(name)'\(hint)")
             }
             guard let value = parse(text, as: parameters[index].value) else {
+                // An integer default makes the parameter an integer; a fraction needs a default written as one.
+                var hint = ""
+                if case .int(let number) = parameters[index].value, Double(text)?.isFinite == true {
+                    hint = "; to give it fractions, write its default as \(number).0 in the front matter"
+                }
                 throw ParameterOverrideError(description:
-                    "-p \(name)=\(text): '\(name)' is \(parameters[index].value.typeName), and '\(text)' is not")
+                    "-p \(name)=\(text): '\(name)' is \(parameters[index].value.typeName), and '\(text)' is not\(hint)")
             }
             parameters[index].value = value
         }

@@ -21,19 +21,21 @@ public struct RunTable {
     /// recorded them.
     public var metricColumns: [String]
 
-    /// - sortBy: a metric name (headline or qualified); runs are listed highest first, runs without
-    ///   it (or with NaN) last. Without it, oldest first.
+    /// - sortBy: a metric name (headline or qualified); runs are listed best first (lowest first
+    ///   for a loss, highest first for anything else, unless `ascending` says), runs without it (or
+    ///   with NaN) last. Without it, oldest first.
     /// - onlyChanged: keep only parameters whose values are not the same in every run.
-    public init(runs: [StoredRun], sortBy metric: String? = nil, onlyChanged: Bool = false) throws {
+    public init(runs: [StoredRun], sortBy metric: String? = nil, ascending: Bool? = nil, onlyChanged: Bool = false) throws {
         var runs = runs
         if let metric {
             let valid = Self.metricNames(in: runs)
             guard valid.contains(metric) else { throw UnknownMetric(name: metric, valid: valid) }
+            let lowestFirst = ascending ?? Self.isLoss(metric)
             runs = runs.enumerated().sorted { left, right in
                 let a = left.element.metric(metric).flatMap { $0.isNaN ? nil : $0 }
                 let b = right.element.metric(metric).flatMap { $0.isNaN ? nil : $0 }
                 switch (a, b) {
-                case let (a?, b?) where a != b: return a > b
+                case let (a?, b?) where a != b: return lowestFirst ? a < b : a > b
                 case (_?, nil): return true
                 case (nil, _?): return false
                 default: return left.offset < right.offset
@@ -50,6 +52,11 @@ public struct RunTable {
         }
         parameterColumns = parameters.sorted()
         metricColumns = Self.metricNames(in: runs, headlineOnly: true)
+    }
+
+    /// Losses (`test_loss`, `final_train_loss`, `network-1/best_train_loss`) are better when lower.
+    public static func isLoss(_ metric: String) -> Bool {
+        metric.hasSuffix("loss")
     }
 
     /// Every metric name the runs recorded: evaluations before training figures, each in the order

@@ -11,8 +11,17 @@ struct Runs: ParsableCommand {
     @Argument(help: "Only the runs of this notebook (its path, file name or name).")
     var notebook: String?
 
-    @Option(help: ArgumentHelp("Sort by this metric, highest first.", valueName: "metric"))
+    @Option(help: ArgumentHelp("Sort by this metric, best first: lowest first for a loss, else highest first.",
+                               valueName: "metric"))
     var sort: String?
+
+    @Option(help: ArgumentHelp("With --sort: asc (lowest first) or desc (highest first), overriding the metric's own order.",
+                               valueName: "order"))
+    var order: SortOrder?
+
+    enum SortOrder: String, ExpressibleByArgument {
+        case asc, desc
+    }
 
     @Flag(help: "Print the rows as JSON.")
     var json = false
@@ -23,6 +32,7 @@ struct Runs: ParsableCommand {
     @OptionGroup var history: HistoryOption
 
     func run() throws {
+        if order != nil && sort == nil { throw usageError("--order needs --sort METRIC") }
         let url = try history.url()
         let store: HistoryStore?
         var runs: [StoredRun]
@@ -49,7 +59,7 @@ struct Runs: ParsableCommand {
         }
         let table: RunTable
         do {
-            table = try RunTable(runs: runs, sortBy: sort, onlyChanged: onlyChanged)
+            table = try RunTable(runs: runs, sortBy: sort, ascending: order.map { $0 == .asc }, onlyChanged: onlyChanged)
         } catch let error as UnknownMetric {
             throw usageError(error.description)
         }

@@ -28,6 +28,10 @@ final class ParameterTests: XCTestCase {
         XCTAssertThrowsError(try NotebookPlan.make(bytes: Array(text.utf8), path: "nb.md", overrides: ["steps=lots"])) {
             XCTAssertEqual("\($0)", "-p steps=lots: 'steps' is an integer, and 'lots' is not")
         }
+        XCTAssertThrowsError(try NotebookPlan.make(bytes: Array(text.utf8), path: "nb.md", overrides: ["steps=2.5"])) {
+            XCTAssertEqual("\($0)", "-p steps=2.5: 'steps' is an integer, and '2.5' is not; to give it fractions, "
+                           + "write its default as 20.0 in the front matter")
+        }
         XCTAssertThrowsError(try NotebookPlan.make(bytes: Array(text.utf8), path: "nb.md", overrides: ["step=3"])) {
             XCTAssertEqual("\($0)", "-p step: the notebook has no parameter 'step'; did you mean 'steps'?")
         }

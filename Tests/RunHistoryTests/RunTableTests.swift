@@ -65,6 +65,20 @@ final class RunTableTests: XCTestCase {
         XCTAssertEqual(try RunTable(runs: partial, sortBy: "test_accuracy").runs.map(\.id), [1, 2, 3])
     }
 
+    func testLossesSortLowestFirstAndTheOrderCanBeGiven() throws {
+        var (runs, _) = try recordedRuns()
+        for (index, loss) in [0.5, 0.2, 0.9].enumerated() {
+            runs[index].metrics = runs[index].metrics.map { metric in
+                var metric = metric
+                if metric.name == "test_loss" { metric.value = loss }
+                return metric
+            }
+        }
+        XCTAssertEqual(try RunTable(runs: runs, sortBy: "test_loss").runs.map(\.id), [2, 1, 3], "the lowest loss is best")
+        XCTAssertEqual(try RunTable(runs: runs, sortBy: "test_loss", ascending: false).runs.map(\.id), [3, 1, 2])
+        XCTAssertEqual(try RunTable(runs: runs, sortBy: "test_accuracy", ascending: true).runs.map(\.id), [1, 3, 2])
+    }
+
     func testAnUnknownSortMetricListsTheValidNames() throws {
         let (runs, _) = try recordedRuns()
         XCTAssertThrowsError(try RunTable(runs: runs, sortBy: "accuracy")) { error in
