@@ -40,7 +40,7 @@ public enum SweepPage {
         html += "<th>seed</th>"
         for name in metricNames { html += "<th>\(escapeXML(name))</th>" }
         html += "<th>seconds</th><th>status</th></tr></thead>\n<tbody>\n"
-        for trial in sweep.trials {
+        for trial in rankedRows(sweep, metric: metric) {
             let best = trial.id == sweep.best
             html += "<tr class=\"\(best ? "best " : "")status-\(escapeXML(trial.status))\">"
             html += "<td><a href=\"\(escapeXML(trial.folder))/\(trial.status == "failed" ? "report.failed.html" : "report.html")\">"
@@ -70,6 +70,16 @@ public enum SweepPage {
             html += LineChart(title: "Training accuracy", yLabel: "accuracy", series: series.map { id, points in
                 LineChart.Series(name: id, steps: points.map(\.step), values: points.map(\.trainAccuracy))
             }, smoothing: 0.6, yAxisPercent: true).svg()
+            // Measured on the whole validation split at each evaluation: exact, so drawn unsmoothed.
+            let validation = series.compactMap { id, points -> LineChart.Series? in
+                let evaluated = points.filter { $0.validationAccuracy != nil }
+                return evaluated.isEmpty ? nil : LineChart.Series(name: id, steps: evaluated.map(\.step),
+                                                                  values: evaluated.map { $0.validationAccuracy! })
+            }
+            if !validation.isEmpty {
+                html += LineChart(title: "Validation accuracy", yLabel: "accuracy", series: validation, smoothing: 0,
+                                  yAxisPercent: true).svg()
+            }
             html += "</div>\n"
         }
 
@@ -109,6 +119,23 @@ public enum SweepPage {
 
             """
         return html
+    }
+
+    /// The trials best first by `metric` (as the sweep's goal says), then those without it (failed,
+    /// pending) in the sweep's order.
+    static func rankedRows(_ sweep: SweepRecord, metric: String) -> [SweepRecord.Trial] {
+        func rankable(_ trial: SweepRecord.Trial) -> Double? {
+            trial.status == "ok" ? trial.metrics[metric].flatMap { $0.isNaN ? nil : $0 } : nil
+        }
+        return sweep.trials.enumerated().sorted { left, right in
+            let a = rankable(left.element), b = rankable(right.element)
+            switch (a, b) {
+            case let (a?, b?) where a != b: return sweep.goal == "min" ? a < b : a > b
+            case (_?, nil): return true
+            case (nil, _?): return false
+            default: return left.offset < right.offset
+            }
+        }.map(\.element)
     }
 
     /// Metric columns: the ranked one first, then the others every trial may have, alphabetically.

@@ -64,4 +64,21 @@ final class SweepPageTests: XCTestCase {
         XCTAssertFalse(page.replacingOccurrences(of: "xmlns=\"http://www.w3.org/2000/svg\"", with: "").contains("http"),
                        "nothing is loaded from elsewhere")
     }
+
+    func testRowsAreRankedBestFirstAndValidationCurvesAreDrawn() throws {
+        let record = sweep()
+        let page = SweepPage.render(record, curves: ["t0-s1": (1...4).map {
+            TrainingPoint(step: $0, loss: 1, trainAccuracy: 0.5, validationAccuracy: $0 % 2 == 0 ? 0.6 : nil)
+        }])
+        let rows = page.components(separatedBy: "<tr class=").dropFirst().map { row in
+            String(row[row.range(of: ".html\">")!.upperBound...].prefix { $0 != "<" })
+        }
+        // By test accuracy, highest first (0.4 + 0.1 × setting + 0.01 × seed), the failed trial last.
+        XCTAssertEqual(rows.prefix(8).map { $0 }, ["t3-s1", "t2-s2", "t2-s1", "t1-s2", "t1-s1", "t0-s2", "t0-s1", "t3-s2"])
+        XCTAssert(page.contains("Validation accuracy"), "a chart of the validation evaluations")
+        var minimizing = record
+        minimizing.goal = "min"
+        let reversed = SweepPage.render(minimizing, curves: [:]).components(separatedBy: "<tr class=").dropFirst()
+        XCTAssert(reversed.first?.contains(">t0-s1</a>") == true, "with goal min the lowest comes first")
+    }
 }

@@ -93,8 +93,9 @@ public struct ParallelCoordinates: Sendable {
                     anchor: "middle", className: "tick")
         canvas.text(formatValue(low, percent: metricPercent), x: metricX, y: top + height + 14, size: ChartMetrics.tickSize,
                     anchor: "middle", className: "tick")
-        canvas.text(truncated(metric, toWidth: 120, fontSize: ChartMetrics.fontSize), x: metricX, y: top + height + 32,
-                    anchor: "middle", className: "axis-label", attributes: "font-weight=\"600\"")
+        // Ends at the chart's right edge rather than centred on its axis, which would cut a long name off.
+        canvas.text(truncated(metric, toWidth: max(step / 2 + 36, 60), fontSize: ChartMetrics.fontSize), x: metricX + 36,
+                    y: top + height + 32, anchor: "end", className: "axis-label", attributes: "font-weight=\"600\"")
         // Worst first, so the best lines are drawn on top.
         let order = shown.sorted { goal == "min" ? $0.metric > $1.metric : $0.metric < $1.metric }
         for line in order {
