@@ -21,8 +21,8 @@ let package = Package(
         // System libraries, each found through its Debian development package.
         .systemLibrary(
             name: "CCmark",
-            pkgConfig: "libcmark",
-            providers: [.apt(["libcmark-dev"])]
+            pkgConfig: "libcmark-gfm",
+            providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]
         ),
         .systemLibrary(
             name: "COpenBLAS",
@@ -51,7 +51,7 @@ let package = Package(
             name: "NeuralNet",
             dependencies: ["COpenBLAS", "CKernels", "CConvolution"]
         ),
-        // The one Swift wrapper around cmark, for the notebook parser and the report's prose.
+        // The one Swift wrapper around cmark-gfm, for the notebook parser and the report's prose.
         .target(name: "CommonMark", dependencies: ["CCmark"]),
         // run.json's plain values: what the runner records and the report reads, nothing else.
         .target(name: "RunRecords"),

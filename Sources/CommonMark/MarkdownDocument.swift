@@ -1,12 +1,14 @@
 import CCmark
 import Foundation
 
-/// A Markdown document parsed by cmark, the CommonMark reference parser: the one Swift wrapper
-/// around its C API, used by the notebook parser (to find directive blocks) and by the report (to
-/// render prose). It owns cmark's tree and frees it when it goes.
+/// A Markdown document parsed by cmark-gfm: the one Swift wrapper around its C API, used by the
+/// notebook parser (to find directive blocks) and by the report (to render prose). It owns the
+/// parser and its tree and frees them when it goes.
 ///
-/// cmark rather than a Markdown parser in Swift: it is CommonMark's reference implementation, so
-/// fences, indentation and nesting follow the specification exactly, and Debian ships it.
+/// cmark-gfm rather than a Markdown parser in Swift: it is GitHub's fork of cmark, CommonMark's
+/// reference implementation, so fences, indentation and nesting follow the specification exactly,
+/// and its extensions give the tables, strikethrough, autolinks and task lists that notebook
+/// authors know from GitHub and Jupyter. Debian ships it.
 public final class MarkdownDocument {
     public struct Options: OptionSet, Sendable {
         public let rawValue: Int32
@@ -18,17 +20,34 @@ public final class MarkdownDocument {
         public static let sourcePositions = Options(rawValue: CMARK_OPT_SOURCEPOS)
     }
 
+    /// The GitHub Flavored Markdown extensions every document is parsed with. Not `tagfilter`: raw
+    /// HTML is already dropped unless a notebook opts in with `allow_html`, and then it is the author's.
+    static let extensions = ["table", "strikethrough", "autolink", "tasklist"]
+    /// The extensions register themselves in a process-wide list once, before any parser looks for them.
+    private static let extensionsRegistered: Void = cmark_gfm_core_extensions_ensure_registered()
+
+    /// Keeps the extensions the renderer needs; it lives as long as the tree.
+    let parser: OpaquePointer
     let root: OpaquePointer
     public let options: Options
 
-    /// Parses UTF-8 Markdown; nil only if cmark can not allocate its tree.
+    /// Parses UTF-8 Markdown; nil only if cmark-gfm can not allocate its parser or tree.
     public init?(_ bytes: some Collection<UInt8>, options: Options = []) {
-        func parse(_ buffer: UnsafeBufferPointer<UInt8>) -> OpaquePointer? {
-            buffer.withMemoryRebound(to: CChar.self) { cmark_parse_document($0.baseAddress, $0.count, options.rawValue) }
+        Self.extensionsRegistered
+        guard let parser = cmark_parser_new(options.rawValue) else { return nil }
+        for name in Self.extensions {
+            if let syntax = cmark_find_syntax_extension(name) { cmark_parser_attach_syntax_extension(parser, syntax) }
         }
-        // Parsed in place when the bytes are contiguous (an array or a slice of one): no copy.
-        let parsed = bytes.withContiguousStorageIfAvailable(parse) ?? Array(bytes).withUnsafeBufferPointer(parse)
-        guard let parsed else { return nil }
+        func feed(_ buffer: UnsafeBufferPointer<UInt8>) {
+            buffer.withMemoryRebound(to: CChar.self) { cmark_parser_feed(parser, $0.baseAddress, $0.count) }
+        }
+        // Fed in place when the bytes are contiguous (an array or a slice of one): no copy.
+        if bytes.withContiguousStorageIfAvailable(feed) == nil { Array(bytes).withUnsafeBufferPointer(feed) }
+        guard let parsed = cmark_parser_finish(parser) else {
+            cmark_parser_free(parser)
+            return nil
+        }
+        self.parser = parser
         root = parsed
         self.options = options
     }
@@ -39,6 +58,7 @@ public final class MarkdownDocument {
 
     deinit {
         cmark_node_free(root)
+        cmark_parser_free(parser)
     }
 
     public var document: MarkdownNode { MarkdownNode(pointer: root) }
@@ -51,7 +71,9 @@ public final class MarkdownDocument {
 
     /// The document as HTML (safe unless parsed with `.unsafe`).
     public func html() -> String {
-        guard let rendered = cmark_render_html(root, options.rawValue) else { return "" }
+        guard let rendered = cmark_render_html(root, options.rawValue, cmark_parser_get_syntax_extensions(parser)) else {
+            return ""
+        }
         defer { free(rendered) }
         return String(cString: rendered)
     }

@@ -223,7 +223,7 @@ final class SweepCommandTests: XCTestCase {
         process.arguments = arguments
         process.environment = LabBookBinary.environmentWithOwnHistory(self)
         let log = folder.appendingPathComponent("sweep.out")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        XCTAssert(FileManager.default.createFile(atPath: log.path, contents: nil))
         process.standardOutput = try FileHandle(forWritingTo: log)
         process.standardError = FileHandle.nullDevice
         try process.run()
