@@ -139,8 +139,11 @@ public struct NumPyArray: Sendable, Equatable {
         return NumPyArray(shape: header.shape, values: values, dataOffset: dataStart)
     }
 
-    /// What a file that lacks the magic starts with, for the error.
+    /// What a file that lacks the magic is, for the error: an .npz archive is the likely mix-up.
     static func notNumPyMessage(_ bytes: [UInt8]) -> String {
+        if bytes.starts(with: ZipArchive.localHeaderSignature) {
+            return "not an .npy file: it is a zip archive (an .npz file holding several arrays?)"
+        }
         let start = bytes.prefix(6).map { byte in
             (0x20...0x7e).contains(byte) ? String(Character(Unicode.Scalar(byte))) : "\\x" + hex(byte)
         }.joined()
