@@ -197,8 +197,9 @@ public struct NumPyArray: Sendable, Equatable {
     }
 }
 
-/// Where an array was read from, as errors name it: a .npy file, or a member of an .npz archive
-/// (whose errors name the archive, and the member in the message).
+/// Where an array was read from, as errors name it: a .npy file, or a member of an .npz archive, whose
+/// errors name the archive as their path and the member in their message, with offsets in the
+/// member's uncompressed bytes.
 struct ArrayLocation {
     var path: String
     var member: String?

@@ -326,6 +326,14 @@ final class NumPyTests: XCTestCase {
         assertDatasetError(try NumPyDataset.load(archive: path), path: path, contains: ["a single .npy array"])
     }
 
+    func testOnlyRegularFilesAreRead() {
+        assertDatasetError(try NumPyDataset.load(archive: folder), path: folder, contains: ["is a folder"])
+        let missing = folder + "/missing.npz"
+        assertDatasetError(try NumPyDataset.load(archive: missing), path: missing, contains: ["no such file"])
+        assertDatasetError(try NumPyDataset.load(features: missing, labels: missing), path: missing,
+                           contains: ["no such file"])
+    }
+
     // MARK: - .npz archives damaged or lying
 
     /// Where the central directory entry of the `index`th member starts.
