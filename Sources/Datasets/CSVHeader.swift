@@ -1,14 +1,22 @@
 /// A CSV table's header row: the names that columns are found by, in this file and in the other files
 /// (test, predict) read with the same columns.
 struct CSVHeader: Equatable {
-    var names: [String]
+    let names: [String]
     /// The header's line (a blank line may come before it).
-    var line: Int
+    let line: Int
+    /// Each name's columns, so that a wide table's columns are found without a search each.
+    private let columnsByName: [String: [Int]]
+
+    init(names: [String], line: Int) {
+        self.names = names
+        self.line = line
+        columnsByName = Dictionary(grouping: names.indices, by: { names[$0] })
+    }
 
     /// The position of the column called `name`, or an error listing the names, with a "did you mean"
     /// when one is close.
     func index(of name: String, path: String, purpose: String = "") throws -> Int {
-        let matches = names.indices.filter { names[$0] == name }
+        let matches = columnsByName[name] ?? []
         if matches.count > 1 {
             throw DatasetError(path: path, "the header names '\(name)' more than once (columns "
                                + matches.map(String.init).joined(separator: ", ")

@@ -85,9 +85,8 @@ struct CSVTableLayout {
         }
         // Test and predict files find the columns by name, so each must name only one.
         if let header {
-            let uses = Dictionary(header.names.map { ($0, 1) }, uniquingKeysWith: +)
-            if let index = ([labelIndex] + featureIndices).first(where: { uses[header.names[$0]]! > 1 }) {
-                _ = try header.index(of: header.names[index], path: path)  // throws, naming the columns
+            for index in [labelIndex] + featureIndices {
+                _ = try header.index(of: header.names[index], path: path)
             }
         }
     }
