@@ -36,16 +36,17 @@ enum CSVCell {
 
     /// The cell's number, or an error saying where and why it is not one; `textHint` follows the
     /// message when the cell is text.
-    static func number(_ cell: String, column: String, path: String, line: Int, textHint: String = "") throws -> Float {
+    static func number(_ cell: String, column: @autoclosure () -> String, path: String, line: Int,
+                       textHint: @autoclosure () -> String = "") throws -> Float {
         switch read(cell) {
         case .number(let value):
             return value
         case .empty:
-            throw DatasetError(path: path, "\(column): the cell is empty", line: line)
+            throw DatasetError(path: path, "\(column()): the cell is empty", line: line)
         case .notFinite:
-            throw DatasetError(path: path, "\(column): '\(shown(cell))' is not a finite number", line: line)
+            throw DatasetError(path: path, "\(column()): '\(shown(cell))' is not a finite number", line: line)
         case .text:
-            throw DatasetError(path: path, "\(column): '\(shown(cell))' is not a number\(textHint)", line: line)
+            throw DatasetError(path: path, "\(column()): '\(shown(cell))' is not a number\(textHint())", line: line)
         }
     }
 

@@ -7,9 +7,10 @@ import Foundation
 public enum CSVDataset {
     /// The largest table file read: 2 GiB.
     public static let maximumFileBytes = 1 << 31
-    /// The longest record (row, with any quoted line breaks): about 16 MiB. A longer one is almost
-    /// always an unclosed quote running on through the file.
-    public static let maximumRecordBytes = 1 << 24
+    /// The longest record (row, with any quoted line breaks): about 4 MiB, room for the widest table's
+    /// numbers. A longer one is almost always an unclosed quote running on through the file, and the
+    /// CSV library holds a record's cells at 16 bytes each before it can be refused.
+    public static let maximumRecordBytes = 1 << 22
     /// The most columns a table may have.
     public static let maximumColumnCount = 100_000
     /// The most feature values (rows × features, after one-hot encoding) of one file: 2 GiB as Float.

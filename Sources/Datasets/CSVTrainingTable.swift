@@ -19,6 +19,7 @@ struct CSVTrainingTable {
         let numberColumns = layout.features.filter { !$0.categorical }.map(\.index)
         let categoricalColumns = layout.features.filter(\.categorical).map(\.index)
         let valuesPerRow = numberColumns.count + categoricalColumns.count
+        let categoricalHint = "; list the column under categorical to one-hot encode text"
         // Said with the first row's errors when it was taken for data, as a header's text fails as numbers.
         let headerHint = layout.header == nil
             ? "; if line \(first.line) is a header, name the label column by its header name to say so" : ""
@@ -35,12 +36,11 @@ struct CSVTrainingTable {
                                    + "\(CSVDataset.maximumFeatureValues) feature values (rows × features)", line: record.line)
             }
             try record.requireCellCount(layout.columnCount, headerLine: layout.header?.line, path: path)
-            let hint = "; list the column under categorical to one-hot encode text"
-                + (record.line == first.line ? headerHint : "")
             labels.append(try classLabels.add(record.cells[layout.labelIndex], path: path, line: record.line))
             for index in numberColumns {
                 numbers.append(try CSVCell.number(record.cells[index], column: layout.describe(column: index),
-                                                  path: path, line: record.line, textHint: hint))
+                                                  path: path, line: record.line,
+                                                  textHint: categoricalHint + (record.line == first.line ? headerHint : "")))
             }
             for (position, index) in categoricalColumns.enumerated() {
                 let value = String(CSVCell.trimmed(record.cells[index]))
@@ -60,25 +60,33 @@ struct CSVTrainingTable {
             throw DatasetError(path: path, "holds a header but no data rows", line: first.line)
         }
 
-        // Each categorical value's place among its column's sorted values, by id.
-        let places = categoryValues.map { values in
-            var places = [Int](repeating: 0, count: values.count)
-            for (place, id) in values.indices.sorted(by: { values[$0] < values[$1] }).enumerated() { places[id] = place }
+        // Each categorical column's values sorted, and each value's place among them, by id.
+        let orders = categoryValues.map { values in values.indices.sorted { values[$0] < values[$1] } }
+        var sortedValues = zip(categoryValues, orders).map { values, order in order.map { values[$0] } }.makeIterator()
+        let places = orders.map { order in
+            var places = [Int](repeating: 0, count: order.count)
+            for (place, id) in order.enumerated() { places[id] = place }
             return places
         }
-        var sortedValues = categoryValues.map { $0.sorted() }.makeIterator()
+        let featureCount = numberColumns.count + categoryValues.reduce(0) { $0 + $1.count }
+        guard labels.count * featureCount <= CSVDataset.maximumFeatureValues else {
+            // Only one-hot encoding can grow the features past the limit the rows were read within.
+            let widest = categoricalColumns.indices.max { categoryValues[$0].count < categoryValues[$1].count }
+            throw DatasetError(path: path, "one-hot encoding makes \(featureCount) features for \(labels.count) rows, past "
+                               + "the limit of \(CSVDataset.maximumFeatureValues) feature values"
+                               + (widest.map { "; \(layout.describe(column: categoricalColumns[$0])) alone has "
+                                   + "\(categoryValues[$0].count) distinct values: is it really categorical?" } ?? ""))
+        }
         let columns = layout.features.map { feature in
             CSVFeatureEncoder.Column(index: feature.index, categories: feature.categorical ? sortedValues.next()! : nil)
         }
         encoder = try CSVFeatureEncoder(header: layout.header?.names, columnCount: layout.columnCount,
-                                        labelIndex: layout.labelIndex, columns: columns)
-        let featureCount = encoder.featureCount
-        guard labels.count * featureCount <= CSVDataset.maximumFeatureValues else {
-            let widest = categoricalColumns.indices.max { categoryValues[$0].count < categoryValues[$1].count }!
-            throw DatasetError(path: path, "one-hot encoding makes \(featureCount) features for \(labels.count) rows, past "
-                               + "the limit of \(CSVDataset.maximumFeatureValues) feature values; "
-                               + "\(layout.describe(column: categoricalColumns[widest])) alone has "
-                               + "\(categoryValues[widest].count) distinct values: is it really categorical?")
+                                        labelIndex: layout.labelIndex, columns: columns, path: path)
+        self.labels = labels
+        guard !categoricalColumns.isEmpty else {
+            // Then the numbers, row by row in the features' order, are the features: no copy.
+            features = numbers
+            return
         }
 
         var features = [Float](repeating: 0, count: labels.count * featureCount)
@@ -99,6 +107,5 @@ struct CSVTrainingTable {
             nextCategory += categoricalColumns.count
         }
         self.features = features
-        self.labels = labels
     }
 }
