@@ -24,22 +24,23 @@ public struct CSVFeatureEncoder: Sendable, Equatable, Codable {
     }
 
     /// The training file's header, or `nil` when it had none.
-    public var header: [String]?
+    public let header: [String]?
     /// The training file's number of columns.
-    public var columnCount: Int
+    public let columnCount: Int
     /// The label's position in the training file.
-    public var labelIndex: Int
+    public let labelIndex: Int
     /// The feature columns, in the order of the features.
-    public var columns: [Column]
+    public let columns: [Column]
 
-    /// Builds an encoder, checking that its parts fit together (which decoding checks too).
-    public init(header: [String]?, columnCount: Int, labelIndex: Int, columns: [Column]) throws {
+    /// Builds the encoder of the training file at `path`, checking that its parts fit together (as
+    /// decoding does too); its parts are constants, so that encoding can rely on the check.
+    init(header: [String]?, columnCount: Int, labelIndex: Int, columns: [Column], path: String) throws {
         self.header = header
         self.columnCount = columnCount
         self.labelIndex = labelIndex
         self.columns = columns
         if let problem = inconsistency {
-            throw DatasetError(path: "CSV feature encoder", problem)
+            throw DatasetError(path: path, "makes an inconsistent feature encoder: \(problem)")
         }
     }
 

@@ -238,9 +238,12 @@ final class CSVDatasetTests: XCTestCase {
             guard case DecodingError.dataCorrupted(let context) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(context.debugDescription, "label column 9 of 5")
         }
-        var unsorted = encoder
-        unsorted.columns[0].categories = ["Dream", "Biscoe"]
-        XCTAssertThrowsError(try JSONDecoder().decode(CSVFeatureEncoder.self, from: JSONEncoder().encode(unsorted)))
+        XCTAssertThrowsError(try CSVFeatureEncoder(header: encoder.header, columnCount: 5, labelIndex: 0, columns: [
+            .init(index: 1, categories: ["Dream", "Biscoe"]),
+        ], path: "t.csv")) { error in
+            XCTAssertEqual(error as? DatasetError, DatasetError(path: "t.csv", "makes an inconsistent feature encoder: "
+                                                                + "the categories of column 1 are not distinct, sorted and at least one"))
+        }
     }
 
     // MARK: - Errors
