@@ -44,19 +44,20 @@ final class CSVRecords {
             let line = nextLine
             let cells = reader.next()
             if let error = stream.readError { throw error }
-            let linesSpanned = cells.map { 1 + Self.lineBreaks(in: $0) } ?? 0
-            if reader.error != nil {
-                throw DatasetError(path: path, "is not UTF-8 text; save the table as UTF-8",
-                                   line: line + max(linesSpanned - 1, 0))
-            }
+            // Reading stopped at a limit can also cut a character in two, so the limits come first.
             if stream.stoppedAtDeliveryLimit {
                 let limit = maximumRecordBytes % (1 << 20) == 0 ? "\(maximumRecordBytes >> 20) MiB" : "\(maximumRecordBytes) bytes"
                 throw DatasetError(path: path, "a record longer than \(limit) starts here; is a closing quote missing?",
                                    line: line)
             }
             if stream.stoppedAtMaximumBytes {
-                throw DatasetError(path: path, "grew past \(stream.bytesDelivered) bytes while it was read, "
-                                   + "the limit for a table", line: line)
+                throw DatasetError(path: path, "the file grew past the limit of \(stream.bytesDelivered) bytes for a "
+                                   + "table while it was read", line: line)
+            }
+            let linesSpanned = cells.map { 1 + Self.lineBreaks(in: $0) } ?? 0
+            if reader.error != nil {
+                throw DatasetError(path: path, "this row is not UTF-8 text; save the table as UTF-8",
+                                   line: line + max(linesSpanned - 1, 0))
             }
             guard let cells else { return nil }
             nextLine += linesSpanned

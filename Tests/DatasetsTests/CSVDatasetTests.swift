@@ -370,7 +370,7 @@ final class CSVDatasetTests: XCTestCase {
         let latin1 = folder + "/latin1.csv"
         try TestFiles.write(Array("a,label\n1,x\n2,caf".utf8) + [0xE9] + Array("\n".utf8), to: latin1)
         assertError(try CSVDataset.load(train: latin1, test: nil, options: .init(label: "label")), path: latin1, line: 3,
-                    contains: ["is not UTF-8 text; save the table as UTF-8"])
+                    contains: ["this row is not UTF-8 text; save the table as UTF-8"])
         let utf16 = folder + "/utf16.csv"
         try TestFiles.write([0xFF, 0xFE] + Array("a,label\n".utf16).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }, to: utf16)
         assertError(try CSVDataset.load(train: utf16, test: nil, options: .init(label: "label")), path: utf16, line: nil,
