@@ -109,6 +109,7 @@ public struct CSVFeatureEncoder: Sendable, Equatable, Codable {
         let records = try CSVDataset.records(path)
         guard let first = try records.next() else { throw DatasetError(path: path, "holds no rows") }
         let encoder = try CSVRowEncoder(self, firstRecord: first, path: path, labelRequired: labelRequired)
+        let featureCount = self.featureCount  // summed over the columns, so not once per row
         var rows = CSVEncodedRows(features: [], featureCount: featureCount, lines: [])
         var next = encoder.firstRecordIsHeader ? try records.next() : first
         while let record = next {

@@ -90,9 +90,4 @@ struct CSVRowEncoder {
         guard let name = header?[cell], !name.isEmpty else { return "column \(cell)" }
         return "column '\(name)'"
     }
-
-    /// The label column as messages name it.
-    var labelColumn: String {
-        "label " + (labelCell.map(describe(cell:)) ?? "column")
-    }
 }
