@@ -16,6 +16,10 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // CSV.swift rather than SwiftCSV: it parses RFC 4180 quoting, LF, CRLF and a UTF-8 byte order
+        // mark from a stream, row by row, and ships no resource bundle (SwiftCSV 0.10.0 processes a
+        // privacy manifest into one, which the lone installed binary would lack).
+        .package(url: "https://github.com/yaslab/CSV.swift", exact: "2.5.2"),
     ],
     targets: [
         // System libraries, each found through its Debian development package.
@@ -62,7 +66,11 @@ let package = Package(
         .target(name: "FileFormats", dependencies: ["NeuralNet"]),
         .target(
             name: "Datasets",
-            dependencies: ["NeuralNet", "CKernels", "CZlib", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "NeuralNet", "CKernels", "CZlib",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CSV", package: "CSV.swift"),
+            ]
         ),
         // The top-level templates/ folder, compiled into LabBook as string literals by the EmbedTemplates
         // plugin at every build, so the installed binary needs no resource bundle from the build tree.
