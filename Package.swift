@@ -46,6 +46,9 @@ let package = Package(
         // oneDNN (Debian's libdnnl-dev) behind a few calls, each run on the calling thread alone; gomp
         // is oneDNN's OpenMP runtime, whose thread count the calls set.
         .target(name: "CConvolution", linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("gomp")]),
+        // PNG and JPEG through Debian's libpng and libjpeg-turbo, behind calls that return their errors
+        // instead of printing them or exiting, for folders of images.
+        .target(name: "CImageCodecs", linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg")]),
 
         .target(
             name: "NeuralNet",
@@ -62,7 +65,7 @@ let package = Package(
         .target(name: "FileFormats", dependencies: ["NeuralNet"]),
         .target(
             name: "Datasets",
-            dependencies: ["NeuralNet", "CKernels", "CZlib", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["NeuralNet", "CKernels", "CZlib", "CImageCodecs", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // The top-level templates/ folder, compiled into LabBook as string literals by the EmbedTemplates
         // plugin at every build, so the installed binary needs no resource bundle from the build tree.
@@ -101,7 +104,7 @@ let package = Package(
 
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),
         .testTarget(name: "FileFormatsTests", dependencies: ["FileFormats", "NeuralNet"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "NeuralNet"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "NeuralNet", "CImageCodecs"]),
         .testTarget(name: "NotebookTests", dependencies: ["Notebook", "RunRecords"]),
         .testTarget(name: "RunHistoryTests", dependencies: ["RunHistory", "RunRecords", "CSQLite"]),
         .testTarget(name: "LabBookCLITests", dependencies: [
