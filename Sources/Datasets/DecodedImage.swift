@@ -29,10 +29,20 @@ public struct DecodedImage: Sendable, Equatable {
     /// into the `channels * height * width` bytes at `target`.
     public func writePlanar(into target: UnsafeMutablePointer<UInt8>) {
         let planeSize = width * height
+        // Pointer loops: this runs once per image of a folder, and indexing through the array's
+        // checks took a quarter of the time CIFAR-10's 60,000 JPEGs took to load in a debug build.
         pixels.withUnsafeBufferPointer { source in
-            for channel in 0..<channels {
-                let plane = target + channel * planeSize
-                for pixel in 0..<planeSize { plane[pixel] = source[pixel * channels + channel] }
+            guard var input = source.baseAddress else { return }
+            if channels == 1 {
+                target.update(from: input, count: planeSize)
+                return
+            }
+            let (red, green, blue) = (target, target + planeSize, target + 2 * planeSize)
+            for pixel in 0..<planeSize {
+                red[pixel] = input[0]
+                green[pixel] = input[1]
+                blue[pixel] = input[2]
+                input += 3
             }
         }
     }
