@@ -58,6 +58,20 @@ enum PNGFixture {
         return edited
     }
 
+    /// `bytes` with the CRC of every whole chunk recomputed, as far as the chunk lengths allow.
+    static func repairingCRCs(_ bytes: [UInt8]) -> [UInt8] {
+        var repaired = bytes
+        var offset = 8
+        while offset + 12 <= repaired.count {
+            let length = repaired[offset..<(offset + 4)].reduce(0) { $0 << 8 | Int($1) }
+            let end = offset + 8 + length
+            guard end + 4 <= repaired.count else { break }
+            repaired.replaceSubrange(end..<(end + 4), with: bigEndian(crc(Array(repaired[(offset + 4)..<end]))))
+            offset = end + 4
+        }
+        return repaired
+    }
+
     static func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
         let typeAndData = Array(type.utf8) + data
         return bigEndian(UInt32(data.count)) + typeAndData + bigEndian(crc(typeAndData))
