@@ -15,9 +15,9 @@ typedef struct encoder {
 } encoder;
 
 int labbook_jpeg_encode(const uint8_t *pixels, uint32_t width, uint32_t height, int channels, int quality,
-                        uint8_t **output, size_t *output_size, char *message, size_t message_size) {
-    if (channels != 1 && channels != 3) {
-        snprintf(message, message_size, "%d channels; JPEG fixtures have 1 or 3", channels);
+                        int progressive, uint8_t **output, size_t *output_size, char *message, size_t message_size) {
+    if (channels != 1 && channels != 3 && channels != 4) {
+        snprintf(message, message_size, "%d channels; JPEG fixtures have 1, 3 or 4", channels);
         return 1;
     }
     encoder *state = calloc(1, sizeof *state);
@@ -38,9 +38,10 @@ int labbook_jpeg_encode(const uint8_t *pixels, uint32_t width, uint32_t height, 
     state->codec.image_width = width;
     state->codec.image_height = height;
     state->codec.input_components = channels;
-    state->codec.in_color_space = channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
+    state->codec.in_color_space = channels == 1 ? JCS_GRAYSCALE : channels == 3 ? JCS_RGB : JCS_CMYK;
     jpeg_set_defaults(&state->codec);
     jpeg_set_quality(&state->codec, quality, TRUE);
+    if (progressive) jpeg_simple_progression(&state->codec);
     jpeg_start_compress(&state->codec, TRUE);
     size_t row_bytes = (size_t)width * (size_t)channels;
     while (state->codec.next_scanline < height) {

@@ -44,6 +44,9 @@ final class ImageDecoderFuzzTests: XCTestCase {
             ("png with CRCs repaired", ImagePattern.png(colour), PNGFixture.repairingCRCs),
             ("palette png with CRCs repaired", palettePNG, PNGFixture.repairingCRCs),
             ("jpeg", JPEGFixture.encode(ImagePattern.gradient(width: 24, height: 16, channels: 3), quality: 90), unchanged),
+            ("progressive jpeg",
+             JPEGFixture.encode(ImagePattern.gradient(width: 24, height: 16, channels: 3), quality: 90, progressive: true),
+             unchanged),
             ("grey jpeg", JPEGFixture.encode(ImagePattern.gradient(width: 16, height: 16, channels: 1), quality: 75),
              unchanged),
         ]

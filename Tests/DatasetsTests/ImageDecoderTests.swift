@@ -83,6 +83,15 @@ final class ImageDecoderTests: XCTestCase {
         XCTAssertLessThan(Double(differences.reduce(0, +)) / Double(differences.count), 1.5, "mean difference")
     }
 
+    func testProgressiveJPEGDecodesLikeBaseline() throws {
+        let image = ImagePattern.gradient(width: 40, height: 24, channels: 3)
+        let progressive = JPEGFixture.encode(image, progressive: true)
+        // Byte stuffing keeps FF C2 out of the coded data: this is the progressive start of frame.
+        XCTAssertTrue(zip(progressive, progressive.dropFirst()).contains { $0 == 0xFF && $1 == 0xC2 })
+        let decoded = try ImageDecoder.decode(progressive, path: path, channels: 3)
+        XCTAssertLessThanOrEqual(zip(decoded.pixels, image.pixels).map { abs(Int($0) - Int($1)) }.max()!, 6)
+    }
+
     func testGreyJPEGDecodesCloseToItsSourceAndReplicates() throws {
         let image = ImagePattern.gradient(width: 16, height: 8, channels: 1)
         let jpeg = JPEGFixture.encode(image)
@@ -147,6 +156,21 @@ final class ImageDecoderTests: XCTestCase {
         assertDatasetError(
             try ImageDecoder.decode(PNGFixture.claimingSize(png, width: 4, height: 400), path: "tall.png", channels: 3),
             path: "tall.png", contains: ["cannot be decoded as a PNG image"])
+    }
+
+    func testCMYKJPEGsAreRefusedByName() {
+        let cmyk = JPEGFixture.encode(Array(repeating: 90, count: 8 * 8 * 4), width: 8, height: 8, channels: 4)
+        assertDatasetError(try ImageDecoder.decode(cmyk, path: "print.jpg", channels: 3), path: "print.jpg",
+                           contains: ["CMYK JPEG images are not supported"])
+    }
+
+    func testAFileLargerThanAnyImageIsRefusedUnread() throws {
+        let folder = try TestFiles.makeFolder(for: self)
+        let path = folder + "/huge.png"
+        try TestFiles.write(ImagePattern.png(ImagePattern.image(width: 2, height: 2, channels: 3)), to: path)
+        XCTAssertEqual(truncate(path, off_t(ImageDecoder.maximumFileBytes + 1)), 0)  // sparse: no disk used
+        assertDatasetError(try ImageDecoder.decode(contentsOf: path, channels: 3), path: path,
+                           contains: ["is 1073741825 bytes", "larger than"])
     }
 
     func testChannelsOtherThanOneOrThreeAreRefused() {

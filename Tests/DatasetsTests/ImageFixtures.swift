@@ -96,13 +96,20 @@ enum PNGFixture {
 
 /// JPEG files made by libjpeg, through the encoder in CImageCodecs.
 enum JPEGFixture {
-    static func encode(_ image: DecodedImage, quality: Int = 95) -> [UInt8] {
+    static func encode(_ image: DecodedImage, quality: Int = 95, progressive: Bool = false) -> [UInt8] {
+        encode(image.pixels, width: image.width, height: image.height, channels: image.channels, quality: quality,
+               progressive: progressive)
+    }
+
+    /// Interleaved `pixels` of 1 (grey), 3 (RGB) or 4 (CMYK) channels as a JPEG.
+    static func encode(_ pixels: [UInt8], width: Int, height: Int, channels: Int, quality: Int = 95,
+                       progressive: Bool = false) -> [UInt8] {
         var output: UnsafeMutablePointer<UInt8>?
         var size = 0
         var message = [CChar](repeating: 0, count: 256)
         let messageSize = message.count
-        let status = labbook_jpeg_encode(image.pixels, UInt32(image.width), UInt32(image.height),
-                                         Int32(image.channels), Int32(quality), &output, &size, &message, messageSize)
+        let status = labbook_jpeg_encode(pixels, UInt32(width), UInt32(height), Int32(channels), Int32(quality),
+                                         progressive ? 1 : 0, &output, &size, &message, messageSize)
         precondition(status == 0, "labbook_jpeg_encode failed: \(String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))")
         defer { free(output) }
         return Array(UnsafeBufferPointer(start: output, count: size))

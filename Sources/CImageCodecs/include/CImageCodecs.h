@@ -38,10 +38,10 @@ labbook_jpeg_decoder *labbook_jpeg_open(const uint8_t *bytes, size_t size, labbo
 int labbook_jpeg_read(labbook_jpeg_decoder *decoder, uint8_t *pixels, char *message, size_t message_size);
 void labbook_jpeg_close(labbook_jpeg_decoder *decoder);
 
-/// Encodes `width` x `height` interleaved pixels of `channels` (1 or 3) bytes as a baseline JPEG of
-/// `quality` (1-100), 4:2:0 for colour, for tests' fixtures. On success returns 0 and sets `*output`
-/// to a buffer of `*output_size` bytes that the caller frees with `free`.
+/// Encodes `width` x `height` interleaved pixels of `channels` bytes (1 grey, 3 RGB, 4 CMYK) as a JPEG
+/// of `quality` (1-100), progressive when `progressive` is nonzero, for tests' fixtures. On success
+/// returns 0 and sets `*output` to a buffer of `*output_size` bytes that the caller frees with `free`.
 int labbook_jpeg_encode(const uint8_t *pixels, uint32_t width, uint32_t height, int channels, int quality,
-                        uint8_t **output, size_t *output_size, char *message, size_t message_size);
+                        int progressive, uint8_t **output, size_t *output_size, char *message, size_t message_size);
 
 #endif
