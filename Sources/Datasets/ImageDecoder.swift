@@ -82,7 +82,8 @@ public enum ImageDecoder {
     /// Refuses a size before any pixel is allocated for it.
     static func checkClaimedSize(width: Int, height: Int, path: String, format: ImageFormat) throws {
         guard width > 0, height > 0 else {
-            throw DatasetError(path: path, "is a \(format.rawValue) image of \(height)x\(width) pixels, which holds nothing")
+            throw DatasetError(path: path, "is a \(format.rawValue) image of \(height)x\(width) pixels, "
+                               + "which holds nothing")
         }
         guard width <= maximumSide, height <= maximumSide, width * height <= maximumPixelCount else {
             throw DatasetError(path: path, "claims to be a \(format.rawValue) image of \(height)x\(width) pixels "

@@ -33,7 +33,8 @@ struct ImageFolderLayout: Equatable {
         let (hasTrain, hasTest) = (folders.contains(Self.trainFolder), folders.contains(Self.testFolder))
         if hasTrain || hasTest {
             guard hasTrain, hasTest else {
-                let (present, missing) = hasTrain ? (Self.trainFolder, Self.testFolder) : (Self.testFolder, Self.trainFolder)
+                let (present, missing) = hasTrain ? (Self.trainFolder, Self.testFolder)
+                                                  : (Self.testFolder, Self.trainFolder)
                 throw DatasetError(path: path, "has a \(present)/ folder but no \(missing)/ folder; give it both, "
                                    + "each with a folder per class, or put every class folder directly in this folder")
             }

@@ -19,7 +19,9 @@ final class ImageDecoderFuzzTests: XCTestCase {
             case 1: result[position] ^= 1 << UInt8(generator.nextInt(below: 8))
             case 2: result = Array(result[..<position])
             case 3:
-                let inserted = (0..<(1 + generator.nextInt(below: 8))).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+                let inserted = (0..<(1 + generator.nextInt(below: 8))).map { _ in
+                    UInt8(truncatingIfNeeded: generator.next())
+                }
                 result.insert(contentsOf: inserted, at: position)
             case 4: result[position] = 0xFF
             default: result[position] = 0

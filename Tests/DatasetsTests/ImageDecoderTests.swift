@@ -138,16 +138,19 @@ final class ImageDecoderTests: XCTestCase {
     func testAHugeClaimedSizeIsRefusedBeforeDecoding() {
         let png = ImagePattern.png(ImagePattern.image(width: 4, height: 4, channels: 3))
         assertDatasetError(
-            try ImageDecoder.decode(PNGFixture.claimingSize(png, width: 60_000, height: 50_000), path: "big.png", channels: 3),
+            try ImageDecoder.decode(PNGFixture.claimingSize(png, width: 60_000, height: 50_000), path: "big.png",
+                                    channels: 3),
             path: "big.png", contains: ["PNG image of 50000x60000 pixels", "at most 67108864 pixels"])
         // Each side within libpng's and JPEG's limits, but not both together.
         let jpeg = JPEGFixture.encode(ImagePattern.gradient(width: 8, height: 8, channels: 3))
         assertDatasetError(
-            try ImageDecoder.decode(JPEGFixture.claimingSize(jpeg, width: 65_000, height: 9_000), path: "big.jpg", channels: 3),
+            try ImageDecoder.decode(JPEGFixture.claimingSize(jpeg, width: 65_000, height: 9_000), path: "big.jpg",
+                                    channels: 3),
             path: "big.jpg", contains: ["JPEG image of 9000x65000 pixels", "at most 67108864 pixels"])
         // Beyond libpng's own limit on a side, refused by libpng first.
         assertDatasetError(
-            try ImageDecoder.decode(PNGFixture.claimingSize(png, width: 3_000_000, height: 1), path: "wide.png", channels: 3),
+            try ImageDecoder.decode(PNGFixture.claimingSize(png, width: 3_000_000, height: 1), path: "wide.png",
+                                    channels: 3),
             path: "wide.png", contains: ["cannot be decoded as a PNG image"])
     }
 

@@ -110,7 +110,8 @@ enum JPEGFixture {
         let messageSize = message.count
         let status = labbook_jpeg_encode(pixels, UInt32(width), UInt32(height), Int32(channels), Int32(quality),
                                          progressive ? 1 : 0, &output, &size, &message, messageSize)
-        precondition(status == 0, "labbook_jpeg_encode failed: \(String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))")
+        let reason = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        precondition(status == 0, "labbook_jpeg_encode failed: \(reason)")
         defer { free(output) }
         return Array(UnsafeBufferPointer(start: output, count: size))
     }

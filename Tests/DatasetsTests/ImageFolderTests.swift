@@ -96,7 +96,9 @@ final class ImageFolderTests: XCTestCase {
         for index in 0..<150 {
             try write(image(index, width: 6, height: 5), at: "train/c\(index % 3)/\(index).png", in: folder)
         }
-        for index in 0..<40 { try write(image(index + 500, width: 6, height: 5), at: "test/c\(index % 2)/\(index).png", in: folder) }
+        for index in 0..<40 {
+            try write(image(index + 500, width: 6, height: 5), at: "test/c\(index % 2)/\(index).png", in: folder)
+        }
         let reference = try ImageFolder.load(path: folder, size: (height: 4, width: 3), channels: 1, threads: 1)
         for threads in [2, 3, 8] {
             XCTAssertEqual(try ImageFolder.load(path: folder, size: (height: 4, width: 3), channels: 1, threads: threads),
@@ -118,7 +120,8 @@ final class ImageFolderTests: XCTestCase {
         try TestFiles.write(Array("Finder's notes".utf8), at: "data/cat/.DS_Store", in: folder)
         try write(image(2), at: "elsewhere/dog/b.png", in: folder)
         try write(image(3), at: "elsewhere/photo.png", in: folder)
-        try FileManager.default.createSymbolicLink(atPath: folder + "/data/dog", withDestinationPath: folder + "/elsewhere/dog")
+        try FileManager.default.createSymbolicLink(atPath: folder + "/data/dog",
+                                                   withDestinationPath: folder + "/elsewhere/dog")
         try FileManager.default.createSymbolicLink(atPath: folder + "/data/cat/linked.png",
                                                    withDestinationPath: folder + "/elsewhere/photo.png")
         try FileManager.default.createDirectory(atPath: folder + "/data/.cache/x", withIntermediateDirectories: true)
@@ -145,7 +148,8 @@ final class ImageFolderTests: XCTestCase {
         try write(image(3), at: "test/cow/3.png", in: folder)
         assertDatasetError(try ImageFolder.load(path: folder, size: nil, channels: 3), path: folder + "/test/cow",
                            contains: ["no training folder", "cat"])
-        assertDatasetError(try ImageFolder.files(path: folder), path: folder + "/test/cow", contains: ["no training folder"])
+        assertDatasetError(try ImageFolder.files(path: folder), path: folder + "/test/cow",
+                           contains: ["no training folder"])
     }
 
     func testAnEmptyClassFolderIsAnError() throws {
@@ -207,7 +211,8 @@ final class ImageFolderTests: XCTestCase {
     func testBadSizesAndChannelsAreRefused() throws {
         let folder = try TestFiles.makeFolder(for: self)
         try write(image(1), at: "cat/1.png", in: folder)
-        assertDatasetError(try ImageFolder.load(path: folder, size: nil, channels: 2), path: folder, contains: ["2 channels"])
+        assertDatasetError(try ImageFolder.load(path: folder, size: nil, channels: 2), path: folder,
+                           contains: ["2 channels"])
         assertDatasetError(try ImageFolder.load(path: folder, size: (height: 0, width: 5), channels: 3), path: folder,
                            contains: ["cannot resize images to 0x5"])
         assertDatasetError(try ImageFolder.load(path: folder, size: (height: 10_000, width: 10_000), channels: 3),
