@@ -21,9 +21,10 @@ public enum ImageFormat: String, Sendable, CaseIterable {
 /// PNG and JPEG files decoded to 8-bit grey or RGB, with the sizes a file may claim bounded before
 /// anything is allocated for its pixels.
 ///
-/// PNG goes through libpng's simplified API: palettes are expanded, 16-bit samples scaled to 8 bits
-/// (taken as sRGB when the file gives no gamma, as PIL does), alpha dropped without compositing (as
-/// PIL's `convert("RGB")` does); a file's gAMA chunk, which PIL ignores, is applied. JPEG goes through
+/// PNG goes through libpng's simplified API: palettes are expanded, 16-bit samples taken as sRGB when
+/// the file gives no gamma, as PIL takes them, and rounded to 8 bits (v / 257, where PIL keeps the
+/// high byte: at most 1 apart), alpha dropped without compositing (as PIL's `convert("RGB")` does);
+/// a file's gAMA chunk, which PIL ignores, is applied. JPEG goes through
 /// libjpeg-turbo with its (and PIL's) defaults, the accurate integer DCT and smooth chroma upsampling.
 public enum ImageDecoder {
     /// The most pixels an image may claim: 2^26 (8192x8192), whose decoding takes at most 256 MiB.

@@ -53,7 +53,7 @@ final class ImageDecoderTests: XCTestCase {
     }
 
     /// 16-bit samples of a file without gamma information are sRGB, scaled to 8 bits by rounding
-    /// (v / 257), which for these samples is also PIL's high byte.
+    /// (v / 257), which for most samples is also PIL's high byte.
     func testSixteenBitPNGsScaleToEightBits() throws {
         let eightBit = [0, 1, 77, 128, 200, 254, 255, 13, 66]
         let sixteenBit = eightBit.enumerated().map { $1 * 257 + ($1 == 255 ? 0 : $0 * 9 % 100) }
@@ -61,6 +61,10 @@ final class ImageDecoderTests: XCTestCase {
         XCTAssertEqual(samples(try ImageDecoder.decode(rgb, path: path, channels: 3)), eightBit)
         let grey = PNGFixture.encode(width: 3, height: 3, colorType: .grey, bitDepth: 16, samples: sixteenBit)
         XCTAssertEqual(samples(try ImageDecoder.decode(grey, path: path, channels: 1)), eightBit)
+        // Where rounding and PIL's high byte part: 255 / 257 = 0.99 (high byte 0), 25830 / 257 = 100.5
+        // (high byte 100).
+        let edges = PNGFixture.encode(width: 2, height: 1, colorType: .grey, bitDepth: 16, samples: [255, 25830])
+        XCTAssertEqual(samples(try ImageDecoder.decode(edges, path: path, channels: 1)), [1, 101])
     }
 
     /// The luma values are PIL 13's `Image.new("RGB", (1, 1), colour).convert("L")`.
