@@ -50,6 +50,9 @@ let package = Package(
         // oneDNN (Debian's libdnnl-dev) behind a few calls, each run on the calling thread alone; gomp
         // is oneDNN's OpenMP runtime, whose thread count the calls set.
         .target(name: "CConvolution", linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("gomp")]),
+        // PNG and JPEG through Debian's libpng and libjpeg-turbo, behind calls that return their errors
+        // instead of printing them or exiting, for folders of images.
+        .target(name: "CImageCodecs", linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg")]),
 
         .target(
             name: "NeuralNet",
@@ -67,7 +70,7 @@ let package = Package(
         .target(
             name: "Datasets",
             dependencies: [
-                "NeuralNet", "CKernels", "CZlib",
+                "NeuralNet", "CKernels", "CZlib", "CImageCodecs",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CSV", package: "CSV.swift"),
             ]
@@ -109,7 +112,7 @@ let package = Package(
 
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),
         .testTarget(name: "FileFormatsTests", dependencies: ["FileFormats", "NeuralNet"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "NeuralNet"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "NeuralNet", "CImageCodecs"]),
         .testTarget(name: "NotebookTests", dependencies: ["Notebook", "RunRecords"]),
         .testTarget(name: "RunHistoryTests", dependencies: ["RunHistory", "RunRecords", "CSQLite"]),
         .testTarget(name: "LabBookCLITests", dependencies: [
