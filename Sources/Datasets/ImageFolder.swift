@@ -15,6 +15,23 @@ public enum ImageFolder {
         try ImageFolderLayout(path: path).allFiles.map(\.path)
     }
 
+    /// What `load(path:size:channels:)` would return, as far as validation needs it, without decoding
+    /// more than the first image (and none when `size` is given): the classes, the number of training
+    /// and test images, and their shape.
+    public static func preview(path: String, size: (height: Int, width: Int)?, channels: Int) throws
+        -> (classNames: [String], train: Int, test: Int, shape: ImageShape) {
+        guard channels == 1 || channels == 3 else {
+            throw DatasetError(path: path, "images cannot have \(channels) channels; give 1 (grey) or 3 (RGB)")
+        }
+        let layout = try ImageFolderLayout(path: path)
+        let target = try size ?? {
+            let first = try ImageDecoder.decode(contentsOf: layout.allFiles[0].path, channels: channels)
+            return (first.height, first.width)
+        }()
+        return (layout.classNames, layout.train.count, layout.test.count,
+                ImageShape(channels: channels, height: target.height, width: target.width))
+    }
+
     /// Loads the images under `path`, each resized to `size` (height, width; see
     /// `DecodedImage.resized(height:width:)`) or, without one, all of the first image's size, and
     /// converted to `channels` (1 or 3; see `DecodedImage.converted(toChannels:)`). With one level of

@@ -55,11 +55,14 @@ struct CacheReplay {
     /// missing in loadData.
     static func inputFiles(of planned: PlannedBlock, runner: NotebookRunner) -> [String] {
         switch planned.directive {
+        case .data(let data) where data.dataset.isUserData:
+            return UserData.inputFiles(data) { runner.resolveInput($0).path }
         case .data(let data) where data.dataset != .spiral:
-            guard let path = data.path.map({ runner.resolveInput($0).path }) ?? (try? DataLocator().find(data.dataset)) else {
+            guard let builtin = data.dataset.builtin,
+                  let path = data.path.map({ runner.resolveInput($0).path }) ?? (try? DataLocator().find(builtin)) else {
                 return []
             }
-            return data.dataset.inputFiles(folder: data.dataset.dataFolder(path: path))
+            return builtin.inputFiles(folder: builtin.dataFolder(path: path))
         case .restore(let restore):
             return [runner.resolveInput(restore.path).path]
         default:

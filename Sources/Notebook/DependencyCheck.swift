@@ -38,7 +38,7 @@ struct DependencyCheck {
                 }
                 let datasetBytes = UInt64(shape.train + shape.test) * UInt64(shape.features + 1)
                     * (data.dataset == .spiral ? 4 : 1)
-                if datasetBytes > memoryLimit / 2 {
+                if data.dataset == .spiral && datasetBytes > memoryLimit / 2 {
                     diagnostics.append(Diagnostic(at, "the spiral of \(shape.train) points needs "
                                                   + "\(Self.megabytes(datasetBytes)), more than this machine can spare"))
                 }
@@ -202,7 +202,7 @@ struct DependencyCheck {
             require(state.evaluated, "needs an {evaluate} block before it")
         case .weights:
             require(state.network != nil, "needs a {network} block before it")
-            require(state.data.map { $0.directive.dataset != .spiral } ?? false, "needs image data to draw weights as images")
+            require(state.data?.directive.imageShape != nil, "needs image data to draw weights as images")
             if let layers = state.network?.directive.layers, let index = layerIndex(among: layers.count),
                !(layers[index].kind == "conv2d" || (index == 0 && layers[0].kind == "dense")) {
                 require(false, "draws the weights of a conv2d layer or of a first dense layer, "
@@ -221,7 +221,7 @@ struct DependencyCheck {
             }
         case .samples:
             require(state.network != nil, "needs a {network} block before it")
-            require(state.data.map { $0.directive.dataset != .spiral } ?? false, "needs image data to show samples")
+            require(state.data?.directive.imageShape != nil, "needs image data to show samples")
             if plot.split == .validation {
                 require((state.data?.validation ?? 0) > 0, "reads the validation split, but the data has none")
             }

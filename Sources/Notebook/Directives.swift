@@ -46,7 +46,7 @@ extension DirectiveKind {
     /// The keys each directive accepts.
     public var keys: [String] {
         switch self {
-        case .data: ["dataset", "path", "normalize", "validation", "limit", "classes", "points", "noise"]
+        case .data: ["dataset", "path", "normalize", "validation", "limit", "classes", "points", "noise"] + UserDataOptions.keys
         case .network: ["name", "layers", "init", "l2"]
         case .train: ["steps", "batch_size", "optimizer", "learning_rate", "schedule", "momentum", "log_every",
                       "eval_every", "checkpoint_every", "augment"]
@@ -60,10 +60,17 @@ extension DirectiveKind {
 
 /// `{data}`: which dataset to load and how to prepare it.
 public struct DataDirective: Sendable, Equatable {
-    public var dataset: DatasetKind
+    public var dataset: DataSourceKind
     /// The dataset's folder as written (relative to the notebook, or absolute); nil to search the
-    /// usual places (`DataLocator`), and for the spiral.
+    /// usual places (`DataLocator`), and for the spiral. For the user's own files, the file (or the
+    /// images' folder), which they must give.
     public var path: String?
+    public var pathLocation: SourceLocation
+    /// How to read the user's own files; nil for the built-in datasets.
+    public var user: UserDataOptions?
+    /// The user's data as validation found them (sizes, features, classes), read from the files
+    /// while the notebook is planned; nil for the built-in datasets, whose shapes are known.
+    public var preview: DataPreview?
     public var normalize: Normalization
     /// Training examples held out for validation (0: none).
     public var validation: Int
@@ -77,8 +84,9 @@ public struct DataDirective: Sendable, Equatable {
     }
 
     init?(_ fields: inout DirectiveFields) {
-        let dataset: DatasetKind? = fields.choice("dataset", required: true)
+        let dataset: DataSourceKind? = fields.choice("dataset", required: true)
         path = InputPath.checked(fields.string("path"), key: "path", fields: &fields)
+        pathLocation = fields.location(of: "path")
         normalize = fields.choice("normalize") ?? .none
         validation = fields.int("validation", in: 1...10_000_000) ?? 0
         limit = fields.int("limit", in: 1...10_000_000)
@@ -88,6 +96,11 @@ public struct DataDirective: Sendable, Equatable {
         spiral.noise = fields.float("noise", in: 0...10) ?? spiral.noise
         guard let dataset else { return nil }
         self.dataset = dataset
+        user = UserDataOptions(&fields, kind: dataset)
+        if dataset.isUserData && !fields.has("path") {
+            fields.report(fields.location, "dataset: \(dataset.rawValue) needs 'path': " + (dataset == .imageFolder
+                ? "the folder of images, with a folder per class" : "the \(dataset.rawValue) file") + ", relative to the notebook")
+        }
         if dataset == .spiral {
             if fields.has("path") { fields.report(fields.location(of: "path"), "the spiral is generated; it takes no 'path'") }
         } else {
@@ -97,21 +110,25 @@ public struct DataDirective: Sendable, Equatable {
         }
     }
 
-    /// The images' shape; nil for data that are not images.
+    /// The images' shape; nil for data that are not images (and for user data not yet previewed).
     public var imageShape: (height: Int, width: Int, channels: Int)? {
         switch dataset {
         case .cifar10, .cifar10Python: (32, 32, 3)
         case .mnist, .fashionMNIST: (28, 28, 1)
         case .spiral: nil
+        case .csv, .npz, .npy, .imageFolder: preview?.imageShape.map { ($0.height, $0.width, $0.channels) }
         }
     }
 
-    /// Examples, features and classes of the dataset before `limit` and `validation` are applied.
+    /// Examples, features and classes of the dataset before `limit` and `validation` are applied
+    /// (user data: after `test_fraction`; zeros until previewed).
     public var shape: (train: Int, test: Int, features: Int, classes: Int) {
         switch dataset {
         case .cifar10, .cifar10Python: (50_000, 10_000, 3072, 10)
         case .mnist, .fashionMNIST: (60_000, 10_000, 784, 10)
         case .spiral: (spiral.classes * spiral.points, spiral.classes * spiral.points, 2, spiral.classes)
+        case .csv, .npz, .npy, .imageFolder:
+            preview.map { ($0.train, $0.test, $0.features, $0.classes) } ?? (0, 0, 0, 0)
         }
     }
 }
@@ -369,6 +386,12 @@ enum InputPath {
             return nil
         }
         return path
+    }
+
+    /// A path as written in a notebook, `~/` expanded, relative paths against the notebook's `folder`.
+    static func resolve(_ written: String, against folder: URL) -> URL {
+        let path = expandingHome(written)
+        return path.hasPrefix("/") ? URL(fileURLWithPath: path) : folder.appendingPathComponent(path).standardizedFileURL
     }
 
     static func isAllowed(_ path: String) -> Bool {

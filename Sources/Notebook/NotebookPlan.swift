@@ -147,10 +147,24 @@ extension NotebookPlan {
                 let body = document.root.map { substitution.apply($0, diagnostics: &substitutionProblems) }
                 references.merge(substitution.references) { first, _ in first }
                 diagnostics += substitutionProblems
-                let (directive, problems) = Directive.read(kind, body: body, location: block.location)
+                var (directive, problems) = Directive.read(kind, body: body, location: block.location)
                 // A value whose parameter reference failed is already reported; its type error is noise.
                 let failedLines = Set(substitutionProblems.map(\.location.line))
                 diagnostics += problems.filter { !failedLines.contains($0.location.line) }
+                // The user's own files are read now, so that what the later blocks need from them is checked
+                // with everything else, before anything runs.
+                if case .data(var data) = directive, data.dataset.isUserData, problems.isEmpty {
+                    let folder = URL(fileURLWithPath: source.path).deletingLastPathComponent()
+                    do {
+                        data.preview = try UserData.preview(data, seed: frontMatter.seed) { written in
+                            InputPath.resolve(written, against: folder).path
+                        }
+                        directive = .data(data)
+                    } catch {
+                        diagnostics.append(Diagnostic(data.pathLocation, "cannot read the \(data.dataset.rawValue) data: "
+                                                      + PlainErrorText.of(error)))
+                    }
+                }
                 if let directive {
                     planned.append(.block(PlannedBlock(block: block, directive: directive, resolvedBody: body)))
                 }

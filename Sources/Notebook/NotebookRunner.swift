@@ -159,9 +159,10 @@ public final class NotebookRunner {
             if directive.dataset == .spiral {
                 dataset = Spiral.make(classes: directive.spiral.classes, pointsPerClass: directive.spiral.points,
                                       noise: directive.spiral.noise, seed: plan.frontMatter.seed)
+            } else if let builtin = directive.dataset.builtin {
+                dataset = try builtin.load(path: try folder?.path ?? locateOrDownload(builtin), seed: plan.frontMatter.seed)
             } else {
-                dataset = try directive.dataset.load(path: try folder?.path ?? locateOrDownload(directive.dataset),
-                                                     seed: plan.frontMatter.seed)
+                dataset = try UserData.load(directive, seed: plan.frontMatter.seed) { resolveInput($0).path }.dataset
             }
             if let limit = directive.limit { dataset = dataset.limited(to: limit) }
             if directive.validation > 0 {
@@ -481,9 +482,7 @@ public final class NotebookRunner {
 
     /// An input path from the notebook: absolute (or `~/...`) as written, relative to the notebook's folder.
     func resolveInput(_ written: String) -> URL {
-        let path = InputPath.expandingHome(written)
-        return path.hasPrefix("/") ? URL(fileURLWithPath: path)
-            : notebookFolder.appendingPathComponent(path).standardizedFileURL
+        InputPath.resolve(written, against: notebookFolder)
     }
 }
 

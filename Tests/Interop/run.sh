@@ -152,3 +152,7 @@ python3 Tests/Interop/hparams.py "$work/grid" learning_rate=list hidden_units=li
 "$labbook" sweep notebooks/quickstart.md -p "learning_rate=log-uniform(0.01,0.3)" -p "hidden_units=int-uniform(8,32)" \
     -p steps=50 --trials 2 --seeds 2 -o "$work/random" --quiet
 python3 Tests/Interop/hparams.py "$work/random" learning_rate=interval hidden_units=interval seed=list
+
+# The user's own files: a Keras-style .npz, a pair of .npy arrays and a folder of PNGs and JPEGs,
+# written by NumPy, zlib and Pillow, each trained on by a notebook (Tests/Interop/userdata.py).
+python3 Tests/Interop/userdata.py "$labbook" "$work/userdata"

@@ -122,7 +122,7 @@ final class NotebookCommandTests: XCTestCase {
         let result = try LabBookBinary.run(["check", "broken.md"], in: folder)
         XCTAssertEqual(result.status, 1)
         XCTAssertEqual(result.standardError, """
-            broken.md:4:10: error: 'spirl' is not a valid 'dataset' (choose from cifar10, cifar10-python, mnist, fashion-mnist, spiral); did you mean 'spiral'?
+            broken.md:4:10: error: 'spirl' is not a valid 'dataset' (choose from cifar10, cifar10-python, mnist, fashion-mnist, spiral, csv, npz, npy, image-folder); did you mean 'spiral'?
             broken.md:7:4: error: {train} needs 'steps'
             broken.md:8:1: error: unknown key 'stpes' in {train}; did you mean 'steps'?
             3 errors in broken.md
