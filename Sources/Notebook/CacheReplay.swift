@@ -73,7 +73,8 @@ struct CacheReplay {
     private mutating func apply(_ entry: BlockCache.Entry, planned: PlannedBlock, index: Int, runner: NotebookRunner) {
         runner.artifacts.adopt(entry.outputs)
         runner.artifacts.replayEvents(entry.events.map { [UInt8]($0) } ?? [])
-        for file in entry.dataFiles where !runner.dataFiles.contains(file) { runner.dataFiles.append(file) }
+        var recorded = Set(runner.dataFiles)
+        for file in entry.dataFiles where recorded.insert(file).inserted { runner.dataFiles.append(file) }
         if let state = entry.modelState {
             lastModel = (key, state, index)
             dataAfterModel = false

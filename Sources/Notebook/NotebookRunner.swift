@@ -175,7 +175,9 @@ public final class NotebookRunner {
         }
         // The cache already hashed these files for the block's key, and remembers them by size and
         // modification time: ask it rather than reading 180 MB again.
-        for file in dataset.files where !dataFiles.contains(where: { $0.path == file }) {
+        // A set, not a search of the list: an image folder is tens of thousands of files.
+        var recorded = Set(dataFiles.map(\.path))
+        for file in dataset.files where recorded.insert(file).inserted {
             if let hash = fileHash(file) {
                 dataFiles.append(FileHash(path: file, sha256: hash))
             }

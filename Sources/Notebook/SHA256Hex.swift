@@ -11,10 +11,12 @@ public enum SHA256Hex {
     /// The digest of a regular file (a link is followed to it) read in 1 MiB pieces, or nil if it
     /// can not be read or is not a regular file: a FIFO or a device is never opened to block.
     public static func ofFile(_ path: String) -> String? {
-        guard let (descriptor, _) = try? openRegularFile(path) else { return nil }
+        guard let (descriptor, status) = try? openRegularFile(path) else { return nil }
         defer { close(descriptor) }
         var hasher = SHA256()
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        // No bigger than the file (plus the byte that finds its end): an image folder is tens of
+        // thousands of small files, and a zeroed mebibyte for each was most of hashing them.
+        var chunk = [UInt8](repeating: 0, count: Int(min(Int64(1 << 20), max(Int64(status.st_size), 0) + 1)))
         while true {
             guard let count = try? chunk.withUnsafeMutableBytes({ try readFully(descriptor, into: $0, path: path) }) else {
                 return nil
@@ -26,6 +28,13 @@ public enum SHA256Hex {
     }
 
     static func hex(_ digest: SHA256.Digest) -> String {
-        digest.map { String(format: "%02x", $0) }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(64)
+        for byte in digest {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 }

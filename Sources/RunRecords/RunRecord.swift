@@ -96,7 +96,7 @@ public struct RunRecord: Codable, Sendable, Equatable {
 }
 
 /// A file and its SHA-256, hex.
-public struct FileHash: Codable, Sendable, Equatable {
+public struct FileHash: Codable, Sendable, Hashable {
     public var path: String
     public var sha256: String
 
