@@ -19,7 +19,7 @@ release: setup
 test: setup
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-swift-testing
-	@scripts/install-python-packages safetensors tensorboard numpy PIL:pillow
+	@scripts/install-python-packages safetensors tensorboard numpy PIL:pillow sklearn:scikit-learn
 	Tests/Interop/run.sh
 
 demo: setup

@@ -156,3 +156,7 @@ python3 Tests/Interop/hparams.py "$work/random" learning_rate=interval hidden_un
 # The user's own files: a Keras-style .npz, a pair of .npy arrays and a folder of PNGs and JPEGs,
 # written by NumPy, zlib and Pillow, each trained on by a notebook (Tests/Interop/userdata.py).
 python3 Tests/Interop/userdata.py "$labbook" "$work/userdata"
+
+# Real tables no one here made (scikit-learn's UCI Wine and Breast Cancer copies, converted to CSV
+# here): LabBook must reach scikit-learn's LogisticRegression's test accuracy (Tests/Interop/realtable.py).
+python3 Tests/Interop/realtable.py "$labbook" "$work/realtable"

@@ -94,6 +94,23 @@ final class UserDataNotebookTests: XCTestCase {
         XCTAssertEqual(try statuses(folder.appendingPathComponent("out")), ["ok", "ok", "ok", "ok"])
     }
 
+    /// The notebooks in notebooks/ that read shipped files: a CSV table and a folder of PNGs.
+    func testTheShippedCSVAndImageFolderNotebooksLearn() throws {
+        let folder = try makeTemporaryFolder(self)
+        for (notebook, minimum) in [("wine-csv.md", 0.9), ("digits-image-folder.md", 0.85)] {
+            let path = NotebookCommandTests.root.appendingPathComponent("notebooks/\(notebook)").path
+            let out = folder.appendingPathComponent(notebook)
+            let result = try LabBookBinary.run(["run", path, "-o", out.path, "--quiet"])
+            XCTAssertEqual(result.status, 0, result.standardError)
+            let record = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("run.json"))) as? [String: Any]
+            let accuracies = (record?["blocks"] as? [[String: Any]] ?? []).compactMap { block -> Double? in
+                block["directive"] as? String == "evaluate" ? (block["metrics"] as? [String: Any])?["accuracy"] as? Double : nil
+            }
+            XCTAssertFalse(accuracies.isEmpty, notebook)
+            for accuracy in accuracies { XCTAssertGreaterThanOrEqual(accuracy, minimum, notebook) }
+        }
+    }
+
     func statuses(_ run: URL) throws -> [String] {
         let record = try JSONSerialization.jsonObject(with: Data(contentsOf: run.appendingPathComponent("run.json"))) as? [String: Any]
         return (record?["blocks"] as? [[String: Any]] ?? []).compactMap { $0["status"] as? String }
