@@ -118,7 +118,7 @@ let package = Package(
         ]),
         .testTarget(name: "RunHistoryTests", dependencies: ["RunHistory", "RunRecords", "CSQLite"]),
         .testTarget(name: "LabBookCLITests", dependencies: [
-            "labbook", "NeuralNet", "FileFormats", "CSQLite", .product(name: "Crypto", package: "swift-crypto"),
+            "labbook", "NeuralNet", "FileFormats", "CSQLite", "Report", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Notebook", "NeuralNet", "RunHistory"]),
         .testTarget(name: "TemplatesTests", dependencies: ["Templates"]),
