@@ -113,10 +113,12 @@ let package = Package(
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),
         .testTarget(name: "FileFormatsTests", dependencies: ["FileFormats", "NeuralNet"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "NeuralNet", "CImageCodecs"]),
-        .testTarget(name: "NotebookTests", dependencies: ["Notebook", "RunRecords"]),
+        .testTarget(name: "NotebookTests", dependencies: [
+            "Notebook", "RunRecords", "Datasets", "FileFormats", "NeuralNet", "Report",
+        ]),
         .testTarget(name: "RunHistoryTests", dependencies: ["RunHistory", "RunRecords", "CSQLite"]),
         .testTarget(name: "LabBookCLITests", dependencies: [
-            "labbook", "NeuralNet", "FileFormats", "CSQLite", .product(name: "Crypto", package: "swift-crypto"),
+            "labbook", "NeuralNet", "FileFormats", "CSQLite", "Report", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Notebook", "NeuralNet", "RunHistory"]),
         .testTarget(name: "TemplatesTests", dependencies: ["Templates"]),

@@ -49,6 +49,36 @@ public enum CSVDataset {
         return (dataset, encoder.featureNames, encoder)
     }
 
+    /// Every data row of the CSV file at `path` as `featureCount` numbers, for a network trained on a
+    /// table that came without an encoder (the columns of an .npy or .npz array, the spiral's
+    /// coordinates). The first row is a header, and skipped, when none of its cells is a number;
+    /// every other row must hold exactly `featureCount` finite numbers.
+    public static func numberRows(ofFile path: String, featureCount: Int) throws -> CSVEncodedRows {
+        precondition(featureCount > 0, "rows of \(featureCount) features")
+        let records = try records(path)
+        guard let first = try records.next() else { throw DatasetError(path: path, "holds no rows") }
+        var rows = CSVEncodedRows(features: [], featureCount: featureCount, lines: [])
+        let isHeader = !first.cells.contains(where: CSVCell.isNumber)
+        var next = isHeader ? try records.next() : first
+        while let record = next {
+            guard record.cells.count == featureCount else {
+                throw DatasetError(path: path, "this row has \(record.cells.count) cells, but the network reads "
+                                   + "\(featureCount) feature\(featureCount == 1 ? "" : "s") per row", line: record.line)
+            }
+            guard (rows.count + 1) * featureCount <= maximumFeatureValues else {
+                throw DatasetError(path: path, "this row takes the table past the limit of \(maximumFeatureValues) "
+                                   + "feature values (rows × features)", line: record.line)
+            }
+            for (index, cell) in record.cells.enumerated() {
+                rows.features.append(try CSVCell.number(cell, column: "column \(index)", path: path, line: record.line))
+            }
+            rows.lines.append(record.line)
+            next = try records.next()
+        }
+        guard rows.count > 0 else { throw DatasetError(path: path, "holds a header but no data rows", line: first.line) }
+        return rows
+    }
+
     /// The records of the CSV file at `path`, within the limits.
     static func records(_ path: String) throws -> CSVRecords {
         try CSVRecords(path: path, maximumFileBytes: maximumFileBytes, maximumRecordBytes: maximumRecordBytes)

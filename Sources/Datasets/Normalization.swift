@@ -23,6 +23,15 @@ public struct Normalizer: Sendable, Equatable {
     public let offset: [Float]
     public let multiplier: [Float]
 
+    /// A normalizer fitted before, from its parts (as a checkpoint keeps them): one offset and one
+    /// multiplier per feature.
+    public init(kind: Normalization, offset: [Float], multiplier: [Float]) {
+        precondition(offset.count == multiplier.count, "\(offset.count) offsets for \(multiplier.count) multipliers")
+        self.kind = kind
+        self.offset = offset
+        self.multiplier = multiplier
+    }
+
     /// Fits `kind` on `examples` (the training split). `channels` groups features for `standardize`
     /// (channel-major layout); non-image data count every feature as its own channel.
     public init(_ kind: Normalization, fittedOn examples: LabeledExamples, channels: Int?) {

@@ -72,6 +72,14 @@ public enum NumPyDataset {
 
     typealias LocatedArray = (array: NumPyArray, location: ArrayLocation)
 
+    /// The examples of a features array read from `path` without labels (to classify them): shaped
+    /// and converted as `load` converts training features, images planar, uint8 images kept as bytes.
+    public static func unlabeledExamples(_ array: NumPyArray, path: String)
+        throws -> (features: FeatureStorage, count: Int, featureCount: Int, imageShape: ImageShape?) {
+        let converted = try convertFeatures((array, ArrayLocation(path: path, member: nil)))
+        return (converted.storage, converted.count, converted.layout.featureCount, converted.layout.imageShape)
+    }
+
     /// The array `name` of `archive` (its member `name.npy`, as `np.savez` names it), or nil.
     static func readArray(_ name: String, from archive: ZipArchive) throws -> LocatedArray? {
         guard let member = archive.member(named: name + ".npy") else { return nil }

@@ -14,6 +14,10 @@ import NeuralNet
 /// wrote without `kind` for dense layers), `l2_regularization`, `optimizer` (JSON with `kind` and hyperparameters), `notebook_code_sha256`, and the
 /// batch order's `batch_order.generator_state`, `batch_order.position` and `batch_order.epoch`.
 ///
+/// Checkpoints that LabBook 0.7.0 and later writes after a `{data}` block also say how to turn new
+/// data into the network's inputs (see `CheckpointInput`): the JSON metadata `input` and the F32
+/// vectors `Input/offset` and `Input/multiplier`. Checkpoints without them still decode.
+///
 /// The same checkpoint always encodes to the same bytes, so hashing checkpoints proves reruns identical.
 public struct Checkpoint: Sendable, Equatable {
     /// The `format` metadata value this version writes and reads.
@@ -27,6 +31,9 @@ public struct Checkpoint: Sendable, Equatable {
     /// parameter substitution, prose left out. Editing prose reuses cached blocks, and must leave
     /// their checkpoints byte-identical to a fresh run's.
     public let notebookCodeSHA256: String?
+    /// How new data become the network's inputs, for `labbook predict`; nil in checkpoints written
+    /// before LabBook 0.7.0 or without data.
+    public let input: CheckpointInput?
 
     /// The largest step or epoch count accepted (2^53): counting on from a larger one, as a hostile
     /// file could ask, would overflow.
@@ -39,23 +46,25 @@ public struct Checkpoint: Sendable, Equatable {
     /// batch order state is inconsistent, since such a checkpoint could not be resumed.
     public init(
         network: Network, optimizer: OptimizerState, batchOrder: BatchOrderState? = nil,
-        notebookCodeSHA256: String? = nil
+        notebookCodeSHA256: String? = nil, input: CheckpointInput? = nil
     ) throws {
         try optimizer.check(against: network)
         try batchOrder?.check()
+        try input?.check(against: network)
         self.network = network
         self.optimizer = optimizer
         self.batchOrder = batchOrder
         self.notebookCodeSHA256 = notebookCodeSHA256
+        self.input = input
     }
 
     /// A checkpoint of a live optimizer (SGD, Momentum or Adam).
     public init(
         network: Network, optimizer: any Optimizer, batchOrder: BatchOrderState? = nil,
-        notebookCodeSHA256: String? = nil
+        notebookCodeSHA256: String? = nil, input: CheckpointInput? = nil
     ) throws {
         try self.init(network: network, optimizer: try OptimizerState(optimizer), batchOrder: batchOrder,
-                      notebookCodeSHA256: notebookCodeSHA256)
+                      notebookCodeSHA256: notebookCodeSHA256, input: input)
     }
 
     // MARK: Optimizer and batch order state
@@ -227,9 +236,12 @@ public struct Checkpoint: Sendable, Equatable {
         static let generatorState = "batch_order.generator_state"
         static let position = "batch_order.position"
         static let epoch = "batch_order.epoch"
+        static let input = "input"
     }
 
     private static let permutationTensor = "batch_order/permutation"
+    private static let inputOffsetTensor = "Input/offset"
+    private static let inputMultiplierTensor = "Input/multiplier"
 
     /// The checkpoint as safetensors bytes, the same bytes for the same checkpoint.
     public func encode() throws -> [UInt8] {
@@ -267,6 +279,11 @@ public struct Checkpoint: Sendable, Equatable {
             metadata[MetadataKey.position] = String(batchOrder.position)
             metadata[MetadataKey.epoch] = String(batchOrder.epoch)
         }
+        if let input {
+            metadata[MetadataKey.input] = input.json
+            tensors.append(SafetensorsTensor(name: Self.inputOffsetTensor, float32: input.offset))
+            tensors.append(SafetensorsTensor(name: Self.inputMultiplierTensor, float32: input.multiplier))
+        }
         return try Safetensors.encode(tensors: tensors, metadata: metadata)
     }
 
@@ -291,11 +308,12 @@ public struct Checkpoint: Sendable, Equatable {
         let optimizer = try reader.optimizer(for: network)
         let batchOrder = try reader.batchOrder()
         let notebookCodeSHA256 = file.metadata[MetadataKey.notebookCodeSHA256]
+        let input = try reader.input()
         if let unexpected = file.names.first(where: { !reader.used.contains($0) }) {
             throw CheckpointError.invalidContent("unexpected tensor '\(unexpected)'")
         }
         return try Checkpoint(network: network, optimizer: optimizer, batchOrder: batchOrder,
-                              notebookCodeSHA256: notebookCodeSHA256)
+                              notebookCodeSHA256: notebookCodeSHA256, input: input)
     }
 
     /// Reads a checkpoint's parts from a decoded file, remembering which tensors it used.
@@ -463,6 +481,25 @@ public struct Checkpoint: Sendable, Equatable {
             return BatchOrderState(generatorState: words.compactMap { $0 }, permutation: permutation,
                                    position: try integer(MetadataKey.position), epoch: try integer(MetadataKey.epoch))
         }
+
+        /// The input description, when the checkpoint has one (its metadata and both vectors, or none).
+        mutating func input() throws -> CheckpointInput? {
+            let names = [Checkpoint.inputOffsetTensor, Checkpoint.inputMultiplierTensor]
+            guard file.metadata[MetadataKey.input] != nil || names.contains(where: { file.tensors[$0] != nil }) else {
+                return nil
+            }
+            let json = try metadata(MetadataKey.input)
+            var vectors: [[Float]] = []
+            for name in names {
+                guard let info = file.tensors[name] else { throw CheckpointError.invalidContent("tensor '\(name)' is missing") }
+                guard info.shape.count == 1 else {
+                    throw CheckpointError.invalidContent(
+                        "tensor '\(name)' is \(info.dtype.rawValue) \(info.shape), expected a vector of F32")
+                }
+                vectors.append(try float32(name, shape: info.shape).scalars)
+            }
+            return CheckpointInput(json: json, offset: vectors[0], multiplier: vectors[1])
+        }
     }
 
     // MARK: Restoring
@@ -500,6 +537,34 @@ public struct Checkpoint: Sendable, Equatable {
         }
         guard problems.isEmpty else { throw CheckpointError.mismatch(problems) }
         return Network(layers: self.network.layers, l2: network.l2)
+    }
+}
+
+/// How the data a network was trained on became its inputs, kept in its checkpoints so that the
+/// network can classify new data without its notebook: a JSON description (the `input` metadata,
+/// which the Notebook module writes and reads: dataset kind, class names, image shape, table
+/// encoding) and the fitted normalization, every feature `f` becoming
+/// `(x - offset[f]) * multiplier[f]` (the `Input/offset` and `Input/multiplier` tensors, so that
+/// `mean-image`'s per-pixel means travel too). This module checks only the parts' sizes.
+public struct CheckpointInput: Sendable, Equatable {
+    /// The `input` metadata: JSON text.
+    public var json: String
+    public var offset: [Float]
+    public var multiplier: [Float]
+
+    public init(json: String, offset: [Float], multiplier: [Float]) {
+        self.json = json
+        self.offset = offset
+        self.multiplier = multiplier
+    }
+
+    /// One offset and multiplier per input of `network`.
+    func check(against network: Network) throws {
+        guard offset.count == network.inputSize, multiplier.count == network.inputSize else {
+            throw CheckpointError.invalidContent(
+                "the input normalization has \(offset.count) offsets and \(multiplier.count) multipliers for a "
+                    + "network of \(network.inputSize) inputs")
+        }
     }
 }
 

@@ -154,6 +154,7 @@ public final class NotebookRunner {
 
     func loadData(_ directive: DataDirective, _ planned: PlannedBlock) throws -> BlockMetrics {
         var dataset: Dataset
+        var encoder: CSVFeatureEncoder?
         let folder = directive.path.map { resolveInput($0) }
         do {
             if directive.dataset == .spiral {
@@ -162,7 +163,9 @@ public final class NotebookRunner {
             } else if let builtin = directive.dataset.builtin {
                 dataset = try builtin.load(path: try folder?.path ?? locateOrDownload(builtin), seed: plan.frontMatter.seed)
             } else {
-                dataset = try UserData.load(directive, seed: plan.frontMatter.seed) { resolveInput($0).path }.dataset
+                let loaded = try UserData.load(directive, seed: plan.frontMatter.seed) { resolveInput($0).path }
+                dataset = loaded.dataset
+                encoder = loaded.encoder
             }
             if let limit = directive.limit { dataset = dataset.limited(to: limit) }
             if directive.validation > 0 {
@@ -182,9 +185,16 @@ public final class NotebookRunner {
                 dataFiles.append(FileHash(path: file, sha256: hash))
             }
         }
+        let normalizer = Normalizer(directive.normalize, fittedOn: dataset.train, channels: dataset.imageShape?.channels)
         state.dataset = dataset
-        state.normalizer = Normalizer(directive.normalize, fittedOn: dataset.train,
-                                      channels: dataset.imageShape?.channels)
+        state.normalizer = normalizer
+        // What every checkpoint from here on carries for `labbook predict`.
+        do {
+            state.checkpointInput = try PredictionInput(dataset, kind: directive.dataset, normalize: directive.normalize,
+                                                        encoder: encoder).checkpointInput(normalizer)
+        } catch {
+            throw fail(planned, "cannot describe the data for checkpoints: \(PlainErrorText.of(error))")
+        }
         state.batchOrder = nil
         return .data(DataMetrics(
             dataset: directive.dataset.rawValue, trainExamples: dataset.train.count,
@@ -357,7 +367,8 @@ public final class NotebookRunner {
     /// Writes a checkpoint of the trainer's network, optimizer and batch order; a message on failure.
     private func saveCheckpoint(_ name: String, trainer: Trainer, order: EpochShuffledBatches) -> String? {
         do {
-            try artifacts.writeCheckpoint(named: name, network: trainer.network, optimizer: trainer.optimizer, order: order)
+            try artifacts.writeCheckpoint(named: name, network: trainer.network, optimizer: trainer.optimizer, order: order,
+                                          input: state.checkpointInput)
             return nil
         } catch {
             return "cannot write checkpoint \(name): \(PlainErrorText.of(error))"
@@ -365,12 +376,15 @@ public final class NotebookRunner {
     }
 
     private func checkpoint(_ directive: CheckpointDirective, _ planned: PlannedBlock) throws -> BlockMetrics {
+        // The checkpoint describes the data (for `labbook predict`), so a {data} block taken from the
+        // cache is loaded: the file must be the one a run without the cache writes.
+        try loadPendingData()
         guard let network = state.currentNetwork else { throw fail(planned, "there is no network to save") }
         let optimizer: any Optimizer = state.trainer?.optimizer ?? state.restored?.optimizer.makeOptimizer()
             ?? SGD(learningRate: 0)
         do {
             let hash = try artifacts.writeCheckpoint(named: directive.name, network: network, optimizer: optimizer,
-                                                     order: state.batchOrder)
+                                                     order: state.batchOrder, input: state.checkpointInput)
             return .checkpoint(CheckpointMetrics(file: directive.name, step: state.globalStep, sha256: hash))
         } catch {
             throw fail(planned, "cannot write checkpoint \(directive.name): \(PlainErrorText.of(error))")
@@ -491,7 +505,8 @@ public final class NotebookRunner {
 /// LabBook's version. It is part of every cache key, so a version whose training gives different
 /// bits (0.3.0: weight gradients summed over the whole batch at once) or records other things (0.4.0:
 /// every layer's histograms, network names, per-network logs; 0.5.0: layer kinds in records and
-/// checkpoint metadata; 0.6.0: convolutions on oneDNN) never replays an older one's.
+/// checkpoint metadata; 0.6.0: convolutions on oneDNN; 0.7.0: checkpoints describe the data, for
+/// `labbook predict`) never replays an older one's.
 public enum LabBookVersion {
-    public static let current = "0.6.0"
+    public static let current = "0.7.0"
 }

@@ -43,12 +43,12 @@ final class RunArtifacts {
     }
 
     /// Writes a checkpoint named `name` inside the run folder (through a temporary file renamed into
-    /// place) and returns its SHA-256.
+    /// place), with `input` describing the data for `labbook predict`, and returns its SHA-256.
     @discardableResult
     func writeCheckpoint(named name: String, network: Network, optimizer: any Optimizer,
-                         order: EpochShuffledBatches?) throws -> String {
+                         order: EpochShuffledBatches?, input: CheckpointInput?) throws -> String {
         let checkpoint = try Checkpoint(network: network, optimizer: optimizer, batchOrder: order.map(Self.batchOrderState),
-                                        notebookCodeSHA256: notebookCodeSHA256)
+                                        notebookCodeSHA256: notebookCodeSHA256, input: input)
         let bytes = try checkpoint.encode()
         try Data(bytes).write(to: folder.appendingPathComponent(name), options: .atomic)
         let hash = SHA256Hex.of(bytes)

@@ -6,6 +6,9 @@ import NeuralNet
 final class RunState {
     var dataset: Dataset?
     var normalizer: Normalizer?
+    /// What checkpoints say about the data the latest {data} block loaded: its description and
+    /// fitted normalization, for `labbook predict`.
+    var checkpointInput: CheckpointInput?
     var network: Network?
     var trainer: Trainer?
     /// The training directive the trainer and batch order were made for; a later {train} with the

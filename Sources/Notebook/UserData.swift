@@ -33,15 +33,18 @@ public struct DataPreview: Sendable, Equatable {
 /// not fit the data is reported with every other error, before anything runs.
 enum UserData {
     /// The dataset the directive describes, its test split drawn with `seed` when it gives
-    /// `test_fraction`, and (for tables) its features' names. Paths are resolved by `resolve`.
+    /// `test_fraction`, and (for tables) its features' names and the encoder that reads other tables'
+    /// rows into the same features (which checkpoints keep, for `labbook predict`). Paths are
+    /// resolved by `resolve`.
     static func load(_ directive: DataDirective, seed: UInt64, resolve: (String) -> String) throws
-        -> (dataset: Dataset, featureNames: [String]?) {
+        -> (dataset: Dataset, featureNames: [String]?, encoder: CSVFeatureEncoder?) {
         guard let options = directive.user, let written = directive.path else {
             throw DatasetError(path: directive.dataset.rawValue, "needs 'path'")
         }
         let path = resolve(written)
         var dataset: Dataset
         var featureNames: [String]?
+        var encoder: CSVFeatureEncoder?
         switch directive.dataset {
         case .csv:
             guard let label = options.label else { throw DatasetError(path: path, "needs 'label'") }
@@ -49,6 +52,7 @@ enum UserData {
                 label: label, features: options.features, categorical: options.categorical))
             dataset = table.dataset
             featureNames = table.featureNames
+            encoder = table.encoder
         case .npz:
             dataset = try NumPyDataset.load(archive: path, names: options.arrays)
         case .npy:
@@ -70,7 +74,7 @@ enum UserData {
             throw DatasetError(path: path, "holds no test examples: add 'test_fraction: 0.2' to draw a fifth of them "
                                + "as the test split" + (directive.dataset == .csv ? ", or 'test: FILE'" : ""))
         }
-        return (dataset, featureNames)
+        return (dataset, featureNames, encoder)
     }
 
     /// Every file the directive's data are read from, for the block's cache key: a change to any of

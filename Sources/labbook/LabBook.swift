@@ -13,7 +13,7 @@ struct LabBook: ParsableCommand {
         commandName: "labbook",
         abstract: "Reproducible notebooks for neural-network tutorials.",
         version: version,
-        subcommands: [Run.self, Sweep.self, Check.self, Verify.self, Runs.self, Diff.self, New.self, ReportCommand.self,
+        subcommands: [Run.self, Sweep.self, Check.self, Verify.self, Predict.self, Runs.self, Diff.self, New.self, ReportCommand.self,
                       Fetch.self, Tutorial.self, Bench.self]
     )
 

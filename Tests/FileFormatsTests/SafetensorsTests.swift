@@ -496,5 +496,57 @@ final class SafetensorsTests: XCTestCase {
         XCTAssertEqual(restored.l2.strength, 0.5, "the target keeps its own L2 strength")
     }
 
+    /// The description of the data a checkpoint may carry for `labbook predict` round-trips bit for
+    /// bit, and checkpoints without one (those before LabBook 0.7.0, the cache's own) still decode.
+    func testCheckpointInputRoundTripsAndIsOptional() throws {
+        let trainer = SafetensorsSamples.trainedTrainer(Momentum(learningRate: 0.1), steps: 2)
+        let input = CheckpointInput(json: #"{"class_names":["a","b","c"]}"#, offset: [0.5, -1, 2, 0, 3e-7],
+                                    multiplier: [1, 0.25, 1e6, 1, 0.5])
+        let checkpoint = try Checkpoint(network: trainer.network, optimizer: trainer.optimizer,
+                                        batchOrder: SafetensorsSamples.batchOrder(), input: input)
+        let bytes = try checkpoint.encode()
+        let decoded = try Checkpoint.decode(bytes)
+        XCTAssertEqual(decoded.input, input)
+        XCTAssertEqual(decoded, checkpoint)
+        XCTAssertEqual(try decoded.encode(), bytes, "same checkpoint, same bytes")
+        let file = try Safetensors.decode(bytes)
+        XCTAssertEqual(file.metadata["input"], input.json)
+        XCTAssertEqual(try file.float32("Input/offset"), input.offset)
+        XCTAssertEqual(try file.float32("Input/multiplier"), input.multiplier)
+        XCTAssertEqual(try file.info("Input/offset").shape, [5])
+
+        let without = try Checkpoint(network: trainer.network, optimizer: trainer.optimizer)
+        let withoutBytes = try without.encode()
+        XCTAssertNil(try Checkpoint.decode(withoutBytes).input)
+        XCTAssertNil(try Safetensors.decode(withoutBytes).metadata["input"])
+        XCTAssertFalse(try Safetensors.decode(withoutBytes).names.contains { $0.hasPrefix("Input/") })
+        // The same network restores from either.
+        XCTAssertEqual(try Checkpoint.decode(bytes).restore(into: trainer.network), trainer.network)
+
+        // The parts come together, and fit the network.
+        XCTAssertThrowsError(try Checkpoint(network: trainer.network, optimizer: trainer.optimizer,
+                                            input: CheckpointInput(json: "{}", offset: [0, 0], multiplier: [1, 1]))) { error in
+            XCTAssertEqual(error as? CheckpointError, .invalidContent(
+                "the input normalization has 2 offsets and 2 multipliers for a network of 5 inputs"))
+        }
+        func rewritten(dropping dropped: String? = nil, metadata changes: [String: String?] = [:]) throws -> [UInt8] {
+            let tensors = try file.names.filter { $0 != dropped }.map { name in
+                let info = try file.info(name)
+                return try SafetensorsTensor(name: name, dtype: info.dtype, shape: info.shape, bytes: Array(try file.data(name)))
+            }
+            var metadata = file.metadata
+            for (key, value) in changes { metadata[key] = value }
+            return try Safetensors.encode(tensors: tensors, metadata: metadata)
+        }
+        for (bytes, message) in [
+            (try rewritten(metadata: ["input": nil]), "metadata 'input' is missing"),
+            (try rewritten(dropping: "Input/multiplier"), "tensor 'Input/multiplier' is missing"),
+        ] {
+            XCTAssertThrowsError(try Checkpoint.decode(bytes)) { error in
+                XCTAssertEqual(error as? CheckpointError, .invalidContent(message))
+            }
+        }
+    }
+
     // MARK: Interop samples
 }
