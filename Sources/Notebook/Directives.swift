@@ -381,8 +381,9 @@ enum InputPath {
     static func checked(_ path: String?, key: String, fields: inout DirectiveFields) -> String? {
         guard let path else { return nil }
         guard isAllowed(path) else {
-            fields.report(fields.location(of: key), "'\(path)' leaves the notebook's folder; use a path inside it, "
-                          + "an absolute path, or leave out 'path' to search $LABBOOK_DATA and ~/.cache/labbook/datasets")
+            fields.report(fields.location(of: key), "'\(path)' leaves the notebook's folder; use a path inside it"
+                          + (key == "path" ? ", an absolute path, or (for a built-in dataset) leave out 'path' to search "
+                             + "$LABBOOK_DATA and ~/.cache/labbook/datasets" : " or an absolute path"))
             return nil
         }
         return path

@@ -110,8 +110,11 @@ final class ValidationTests: XCTestCase {
     func testInputPathsStayInTheNotebooksFolderUnlessAbsolute() {
         XCTAssertEqual(messages(block("data", "dataset: cifar10\npath: data/../../secrets")), [
             "nb.md:3:7: error: 'data/../../secrets' leaves the notebook's folder; use a path inside it, an absolute path, "
-            + "or leave out 'path' to search $LABBOOK_DATA and ~/.cache/labbook/datasets",
+            + "or (for a built-in dataset) leave out 'path' to search $LABBOOK_DATA and ~/.cache/labbook/datasets",
         ])
+        XCTAssertEqual(messages(block("data", "dataset: csv\npath: t.csv\nlabel: y\ntest: ../t.csv")), [
+            "nb.md:5:7: error: '../t.csv' leaves the notebook's folder; use a path inside it or an absolute path",
+        ], "the user's other files are held to the same rule, and reported before the table is read")
         XCTAssertEqual(messages(block("data", "dataset: cifar10\npath: ./data/../cifar")), [])
         XCTAssertEqual(messages(block("data", "dataset: cifar10\npath: /srv/cifar")), [])
         XCTAssertEqual(messages(block("data", "dataset: cifar10\npath: ~/datasets")), [])
