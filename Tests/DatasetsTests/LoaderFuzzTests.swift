@@ -7,8 +7,14 @@ import XCTest
 /// must load or throw a `DatasetError`, never crash, hang or allocate by a file's claims.
 final class LoaderFuzzTests: XCTestCase {
     func mutate(_ bytes: [UInt8], _ generator: inout SeededGenerator) -> [UInt8] {
+        Self.mutate(bytes, &generator, maximumEdits: 3)
+    }
+
+    /// Up to `maximumEdits` edits: a random byte, a flipped bit, a cut, an insertion, or 0xFF (which
+    /// also makes zip fields say "look in the ZIP64 extra field"). Shared by the binary formats' fuzz tests.
+    static func mutate(_ bytes: [UInt8], _ generator: inout SeededGenerator, maximumEdits: Int) -> [UInt8] {
         var result = bytes
-        for _ in 0...generator.nextInt(below: 3) {
+        for _ in 0..<(1 + generator.nextInt(below: maximumEdits)) {
             guard !result.isEmpty else { break }
             let position = generator.nextInt(below: result.count)
             switch generator.nextInt(below: 5) {

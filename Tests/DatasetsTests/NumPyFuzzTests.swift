@@ -6,24 +6,9 @@ import XCTest
 /// Seeded mutations of an .npy file and of an .npz archive, both as NumPy wrote them: every input must
 /// load or throw a `DatasetError`, never crash, hang or allocate by what a damaged file claims.
 final class NumPyFuzzTests: XCTestCase {
-    /// Up to four edits: a random byte, a flipped bit, a cut, an insertion, or 0xFF (which also makes
-    /// zip fields say "look in the ZIP64 extra field").
+    /// Up to four edits, as LoaderFuzzTests makes them.
     func mutate(_ bytes: [UInt8], _ generator: inout SeededGenerator) -> [UInt8] {
-        var result = bytes
-        for _ in 0...generator.nextInt(below: 4) {
-            guard !result.isEmpty else { break }
-            let position = generator.nextInt(below: result.count)
-            switch generator.nextInt(below: 5) {
-            case 0: result[position] = UInt8(truncatingIfNeeded: generator.next())
-            case 1: result[position] ^= 1 << UInt8(generator.nextInt(below: 8))
-            case 2: result = Array(result[..<position])
-            case 3:
-                let inserted = (0..<generator.nextInt(below: 8)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
-                result.insert(contentsOf: inserted, at: position)
-            default: result[position] = 0xff
-            }
-        }
-        return result
+        LoaderFuzzTests.mutate(bytes, &generator, maximumEdits: 4)
     }
 
     func testMutatedNumPyFilesLoadOrFailCleanly() throws {
