@@ -287,10 +287,20 @@ struct ReportModelBuilder {
 
     // MARK: - Footer
 
+    /// The most data files the footer lists one by one.
+    static let dataFilesShown = 20
+
     private func footer() -> Footer {
         var hashes: [PageView.Stat] = []
         if let notebookHash = record.notebookSha256 { hashes.append(.init(label: "notebook", value: notebookHash)) }
-        for file in record.dataFiles ?? [] { hashes.append(.init(label: file.path, value: file.sha256)) }
+        // An image folder is tens of thousands of files: a page of hashes no one reads, and megabytes.
+        let dataFiles = record.dataFiles ?? []
+        let shown = dataFiles.count > Self.dataFilesShown ? Self.dataFilesShown - 1 : dataFiles.count
+        for file in dataFiles.prefix(shown) { hashes.append(.init(label: file.path, value: file.sha256)) }
+        if shown < dataFiles.count {
+            hashes.append(.init(label: "… \(dataFiles.count - shown) more data files",
+                                value: "each with its SHA-256 in run.json's data_files"))
+        }
         return Footer(
             seed: String(record.seed),
             parameters: record.params.keys.sorted().map { .init(label: $0, value: record.params[$0]!.text) },

@@ -94,6 +94,17 @@ final class ReportRenderingTests: XCTestCase {
         XCTAssertTrue(html.contains("seed 3"))
     }
 
+    func testAFolderOfManyDataFilesListsAFewAndCountsTheRest() throws {
+        var (_, record) = try report(Self.notebook)
+        record.dataFiles = (0..<5000).map { FileHash(path: "photos/cat/\($0).png", sha256: String(repeating: "a", count: 64)) }
+        let html = try ReportRenderer.render(record: record, notebookText: Self.notebook, runFiles: ["run.json"])
+        XCTAssertEqual(html.components(separatedBy: "photos/cat/").count - 1, 19, "19 files, then a count")
+        XCTAssert(html.contains("… 4981 more data files"), "the rest are counted")
+        record.dataFiles = Array(record.dataFiles!.prefix(20))
+        let few = try ReportRenderer.render(record: record, notebookText: Self.notebook, runFiles: ["run.json"])
+        XCTAssertEqual(few.components(separatedBy: "photos/cat/").count - 1, 20, "twenty are all listed")
+    }
+
     func testNothingIsFetchedFromElsewhere() throws {
         let (html, _) = try report(Self.notebook)
         for attribute in ["src=\"", "href=\""] {
