@@ -64,7 +64,7 @@ l2: 0.01
 ```
 
 ```{{train}}
-steps: 400
+steps: 300
 batch_size: 32
 optimizer: adam
 learning_rate: 0.003
