@@ -124,18 +124,7 @@ public enum SweepPage {
     /// The trials best first by `metric` (as the sweep's goal says), then those without it (failed,
     /// pending) in the sweep's order.
     static func rankedRows(_ sweep: SweepRecord, metric: String) -> [SweepRecord.Trial] {
-        func rankable(_ trial: SweepRecord.Trial) -> Double? {
-            trial.status == "ok" ? trial.metrics[metric].flatMap { $0.isNaN ? nil : $0 } : nil
-        }
-        return sweep.trials.enumerated().sorted { left, right in
-            let a = rankable(left.element), b = rankable(right.element)
-            switch (a, b) {
-            case let (a?, b?) where a != b: return sweep.goal == "min" ? a < b : a > b
-            case (_?, nil): return true
-            case (nil, _?): return false
-            default: return left.offset < right.offset
-            }
-        }.map(\.element)
+        sweep.trials.rankedBestFirst(lowestFirst: sweep.goal == "min") { $0.status == "ok" ? $0.metrics[metric] : nil }
     }
 
     /// Metric columns: the ranked one first, then the others every trial may have, alphabetically.

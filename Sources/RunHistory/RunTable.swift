@@ -30,17 +30,7 @@ public struct RunTable {
         if let metric {
             let valid = Self.metricNames(in: runs)
             guard valid.contains(metric) else { throw UnknownMetric(name: metric, valid: valid) }
-            let lowestFirst = ascending ?? Self.isLoss(metric)
-            runs = runs.enumerated().sorted { left, right in
-                let a = left.element.metric(metric).flatMap { $0.isNaN ? nil : $0 }
-                let b = right.element.metric(metric).flatMap { $0.isNaN ? nil : $0 }
-                switch (a, b) {
-                case let (a?, b?) where a != b: return lowestFirst ? a < b : a > b
-                case (_?, nil): return true
-                case (nil, _?): return false
-                default: return left.offset < right.offset
-                }
-            }.map(\.element)
+            runs = runs.rankedBestFirst(lowestFirst: ascending ?? Self.isLoss(metric)) { $0.metric(metric) }
         }
         self.runs = runs
         var parameters = Set(runs.flatMap(\.parameters.keys))

@@ -79,12 +79,10 @@ public struct SweepRecord: Codable, Sendable {
 
     /// Recomputes `best` from the finished trials.
     public mutating func rank() {
-        best = rankedMetric.flatMap { name -> String? in
-            let finished = trials.filter { $0.status == "ok" && $0.metrics[name] != nil }
-            let better: (Trial, Trial) -> Bool = goal == "min"
-                ? { $0.metrics[name]! < $1.metrics[name]! } : { $0.metrics[name]! > $1.metrics[name]! }
-            // Ties go to the earlier trial, so the best does not depend on which finished first.
-            return finished.reduce(nil as Trial?) { best, trial in best.map { better(trial, $0) ? trial : $0 } ?? trial }?.id
+        // Ties go to the earlier trial, so the best does not depend on which finished first.
+        best = rankedMetric.flatMap { name in
+            trials.filter { $0.status == "ok" && $0.metrics[name] != nil }
+                .rankedBestFirst(lowestFirst: goal == "min") { $0.metrics[name] }.first?.id
         }
     }
 
