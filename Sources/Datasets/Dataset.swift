@@ -144,17 +144,25 @@ public struct Dataset: Sendable, Equatable {
     /// `fraction` of them, rounded, drawn at random with `seed`, from `train` into `test`, replacing
     /// whatever `test` held. Both keep the examples' original order.
     public func holdingOutTest(fraction: Double, seed: UInt64) throws -> Dataset {
-        let count = Int((Double(train.count) * fraction).rounded())
-        guard fraction > 0, fraction < 1, count > 0, count < train.count else {
-            throw DatasetError(path: name, "a test fraction of \(fraction) of \(train.count) examples leaves no test "
-                               + "or no training examples; choose a fraction between 0 and 1 that does")
-        }
+        let count = try Self.testCount(fraction: fraction, of: train.count, path: name)
         // Mixed, so that the test draw differs from a validation draw made with the same seed.
         let (kept, heldOut) = Self.split(train, holdingOut: count, seed: seed ^ 0x7465_7374_7370_6c74)
         var copy = self
         copy.train = kept
         copy.test = heldOut
         return copy
+    }
+
+    /// How many of `examples` `holdingOutTest(fraction:seed:)` moves into the test split, or an
+    /// error naming `path` when that leaves no test or no training examples: what validation needs to
+    /// know before the examples are read.
+    public static func testCount(fraction: Double, of examples: Int, path: String) throws -> Int {
+        let count = Int((Double(examples) * fraction).rounded())
+        guard fraction > 0, fraction < 1, count > 0, count < examples else {
+            throw DatasetError(path: path, "a test fraction of \(fraction) of \(examples) examples leaves no test "
+                               + "or no training examples; choose a fraction between 0 and 1 that does")
+        }
+        return count
     }
 
     private static func split(_ examples: LabeledExamples, holdingOut count: Int, seed: UInt64)

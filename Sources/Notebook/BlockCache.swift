@@ -26,7 +26,7 @@ final class BlockCache {
     private var fileHashes: [String: FileFingerprint]
     private var fileHashesChanged = false
 
-    struct FileFingerprint: Codable, Equatable {
+    struct FileFingerprint: Codable, Hashable {
         var size: Int64
         var modifiedNanoseconds: Int64
         var changedNanoseconds: Int64

@@ -65,16 +65,36 @@ enum UserData {
         case .cifar10, .cifar10Python, .mnist, .fashionMNIST, .spiral:
             throw DatasetError(path: path, "is a built-in dataset")
         }
+        _ = try splitCounts(train: dataset.train.count, test: dataset.test.count, directive: directive, path: path)
         if let fraction = options.testFraction {
-            guard dataset.test.count == 0 else {
-                throw DatasetError(path: path, "has its own test examples (\(dataset.test.count)); leave out 'test_fraction'")
-            }
             dataset = try dataset.holdingOutTest(fraction: fraction, seed: seed)
-        } else if dataset.test.count == 0 {
-            throw DatasetError(path: path, "holds no test examples: add 'test_fraction: 0.2' to draw a fifth of them "
-                               + "as the test split" + (directive.dataset == .csv ? ", or 'test: FILE'" : ""))
         }
         return (dataset, featureNames, encoder)
+    }
+
+    /// The training and test examples the directive makes of `train` and `test` read from its files:
+    /// `test_fraction` draws the test split from data that have none, and data without one need it.
+    static func splitCounts(train: Int, test: Int, directive: DataDirective, path: String) throws
+        -> (train: Int, test: Int) {
+        if let fraction = directive.user?.testFraction {
+            guard test == 0 else {
+                throw DatasetError(path: path, "has its own test examples (\(test)); leave out 'test_fraction'")
+            }
+            let heldOut = try Dataset.testCount(fraction: fraction, of: train, path: path)
+            return (train - heldOut, heldOut)
+        }
+        guard test > 0 else {
+            let alternative = switch directive.dataset {
+            case .csv: ", or 'test: FILE'"
+            case .npy: ", or 'test' and 'test_labels'"
+            case .npz: ", or put x_test and y_test arrays in the archive"
+            case .imageFolder: ", or put the images in train/ and test/ folders"
+            case .cifar10, .cifar10Python, .mnist, .fashionMNIST, .spiral: ""
+            }
+            throw DatasetError(path: path, "holds no test examples: add 'test_fraction: 0.2' to draw a fifth of them "
+                               + "as the test split" + alternative)
+        }
+        return (train, test)
     }
 
     /// Every file the directive's data are read from, for the block's cache key: a change to any of
@@ -92,24 +112,18 @@ enum UserData {
 
     /// The preview of the directive's data, read as a run would read them.
     static func preview(_ directive: DataDirective, seed: UInt64, resolve: (String) -> String) throws -> DataPreview {
-        let key = PreviewKey(directive: directive, seed: seed, files: inputFiles(directive, resolve: resolve).map(FileStamp.init))
+        let files = inputFiles(directive, resolve: resolve)
+        let key = PreviewKey(directive: directive, seed: seed, files: files, stamps: files.map(BlockCache.FileFingerprint.init))
         if let known = previews.withLock({ $0[key] }) { return known }
         let preview: DataPreview
         if directive.dataset == .imageFolder, let options = directive.user, let written = directive.path {
             // Listing the folder and reading one image's size is enough; decoding every image is the run's work.
-            let folder = try ImageFolder.preview(path: resolve(written), size: options.size.map { ($0.height, $0.width) },
+            let path = resolve(written)
+            let folder = try ImageFolder.preview(path: path, size: options.size.map { ($0.height, $0.width) },
                                                  channels: options.channels)
-            if options.testFraction != nil && folder.test > 0 {
-                throw DatasetError(path: resolve(written), "has its own test examples (\(folder.test)); leave out 'test_fraction'")
-            }
-            let test = options.testFraction.map { Int((Double(folder.train) * $0).rounded()) } ?? folder.test
-            if options.testFraction == nil && folder.test == 0 {
-                throw DatasetError(path: resolve(written), "holds no test examples: add 'test_fraction: 0.2' to draw a "
-                                   + "fifth of them as the test split, or put the images in train/ and test/ folders")
-            }
-            preview = DataPreview(train: options.testFraction == nil ? folder.train : folder.train - test, test: test,
-                                  features: folder.shape.featureCount, classes: folder.classNames.count,
-                                  imageShape: folder.shape)
+            let counts = try splitCounts(train: folder.train, test: folder.test, directive: directive, path: path)
+            preview = DataPreview(train: counts.train, test: counts.test, features: folder.shape.featureCount,
+                                  classes: folder.classNames.count, imageShape: folder.shape)
         } else {
             preview = DataPreview(try load(directive, seed: seed, resolve: resolve).dataset)
         }
@@ -136,30 +150,17 @@ enum UserData {
     private struct PreviewKey: Hashable {
         var directive: String
         var seed: UInt64
-        var files: [FileStamp]
+        var files: [String]
+        /// What `stat` says of each file, as the block cache fingerprints files; nil for one missing.
+        var stamps: [BlockCache.FileFingerprint?]
 
-        init(directive: DataDirective, seed: UInt64, files: [FileStamp]) {
+        init(directive: DataDirective, seed: UInt64, files: [String], stamps: [BlockCache.FileFingerprint?]) {
             var described = directive
             described.pathLocation = SourceLocation(file: "", line: 0, column: 0)
             self.directive = "\(described)"
             self.seed = seed
             self.files = files
-        }
-    }
-
-    private struct FileStamp: Hashable {
-        var path: String
-        var size: Int64 = -1
-        var modified: Int = -1
-        var changed: Int = -1
-
-        init(_ path: String) {
-            self.path = path
-            var status = stat()
-            guard stat(path, &status) == 0 else { return }
-            size = Int64(status.st_size)
-            modified = status.st_mtim.tv_sec * 1_000_000_000 + status.st_mtim.tv_nsec
-            changed = status.st_ctim.tv_sec * 1_000_000_000 + status.st_ctim.tv_nsec
+            self.stamps = stamps
         }
     }
 }

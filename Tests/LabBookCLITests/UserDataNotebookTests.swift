@@ -135,6 +135,8 @@ final class UserDataNotebookTests: XCTestCase {
         XCTAssert(try check("dataset: csv\npath: fruit.csv\ntest_fraction: 0.2").contains("dataset: csv needs 'label'"))
         XCTAssert(try check("dataset: csv\npath: fruit.csv\nlabel: kind\ncategorical: origin").contains("test_fraction"),
                   "a table without test examples says how to get some")
+        XCTAssert(try check("dataset: csv\npath: fruit.csv\nlabel: kind\ncategorical: origin\ntest_fraction: 0.001")
+            .contains("a test fraction of 0.001 of 30 examples leaves no test or no training examples"))
         let both = try check("dataset: csv\npath: fruit.csv\nlabel: kind\ntest: fruit.csv\ntest_fraction: 0.2")
         XCTAssert(both.contains("nb.md:10:16: error: give either 'test'"), both)
         let misplaced = try check("dataset: spiral\nsize: 32")
