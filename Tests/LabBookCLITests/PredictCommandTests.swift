@@ -13,14 +13,7 @@ final class PredictCommandTests: XCTestCase {
     func trainFruit(in folder: URL, extra: String = "", output: String = "out", noCache: Bool = false) throws {
         try UserDataNotebookTests.fruitTable(rows: 300, seed: 1)
             .write(to: folder.appendingPathComponent("fruit.csv"), atomically: true, encoding: .utf8)
-        let text = UserDataNotebookTests.notebook(data: """
-            dataset: csv
-            path: fruit.csv
-            label: kind
-            categorical: [origin]
-            test_fraction: 0.2
-            normalize: standardize
-            """) + extra
+        let text = UserDataNotebookTests.notebook(data: UserDataNotebookTests.fruitData) + extra
         try text.write(to: folder.appendingPathComponent("fruit.md"), atomically: true, encoding: .utf8)
         let result = try LabBookBinary.run(["run", "fruit.md", "-o", output, "--quiet"] + (noCache ? ["--no-cache"] : []),
                                            in: folder)

@@ -24,6 +24,16 @@ final class UserDataNotebookTests: XCTestCase {
         return lines.joined(separator: "\r\n") + "\r\n"
     }
 
+    /// The {data} block that reads the fruit table, its origin one-hot encoded, a fifth held out for testing.
+    static let fruitData = """
+        dataset: csv
+        path: fruit.csv
+        label: kind
+        categorical: [origin]
+        test_fraction: 0.2
+        normalize: standardize
+        """
+
     static func notebook(data: String, steps: Int = 300) -> String {
         """
         ---
@@ -58,14 +68,7 @@ final class UserDataNotebookTests: XCTestCase {
     func testACSVTableTrainsCachesAndVerifies() throws {
         let folder = try makeTemporaryFolder(self)
         try Self.fruitTable(rows: 300, seed: 1).write(to: folder.appendingPathComponent("fruit.csv"), atomically: true, encoding: .utf8)
-        let text = Self.notebook(data: """
-            dataset: csv
-            path: fruit.csv
-            label: kind
-            categorical: [origin]
-            test_fraction: 0.2
-            normalize: standardize
-            """)
+        let text = Self.notebook(data: Self.fruitData)
         try text.write(to: folder.appendingPathComponent("fruit.md"), atomically: true, encoding: .utf8)
         let result = try LabBookBinary.run(["run", "fruit.md", "-o", "out", "--quiet"], in: folder)
         XCTAssertEqual(result.status, 0, result.standardError)
