@@ -8,23 +8,10 @@ public enum ComparisonPage {
     public static func render(_ comparison: RunComparison, relativeTo directory: URL,
                               timeZone: TimeZone = .current) -> String {
         let a = comparison.a, b = comparison.b
-        var html = """
-            <!DOCTYPE html>
-            <html lang="en">
-            <head>
-            <meta charset="utf-8" />
-            <meta name="viewport" content="width=device-width, initial-scale=1" />
-            <meta name="generator" content="LabBook \(escapeXML(b.labbookVersion))" />
-            <title>Run \(a.id) → run \(b.id): \(escapeXML(b.notebookName))</title>
-            <style>\(style)</style>
-            </head>
-            <body>
-            <header>
-            <h1>Run \(a.id) → run \(b.id)</h1>
-            <p class="meta">\(escapeXML(a.title == b.title ? a.title : "\(a.title) → \(b.title)"))</p>
-            </header>
-
-            """
+        var html = StandalonePage.opening(
+            title: "Run \(a.id) → run \(b.id): \(escapeXML(b.notebookName))", generator: "LabBook \(escapeXML(b.labbookVersion))",
+            style: style, heading: "Run \(a.id) → run \(b.id)",
+            meta: escapeXML(a.title == b.title ? a.title : "\(a.title) → \(b.title)"))
 
         html += "<table class=\"runs\">\n<thead><tr><th></th><th>run</th><th>notebook</th><th>started</th>"
             + "<th>status</th><th>seconds</th><th>folder</th></tr></thead>\n<tbody>\n"

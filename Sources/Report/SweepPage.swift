@@ -12,24 +12,11 @@ public enum SweepPage {
         let varying = Set(names.filter { name in Set(sweep.trials.map { $0.parameters[name] ?? "" }).count > 1 })
         let metricNames = orderedMetrics(sweep, first: metric)
         let percent = { (name: String) in name.hasSuffix("accuracy") }
-        var html = """
-            <!DOCTYPE html>
-            <html lang="en">
-            <head>
-            <meta charset="utf-8" />
-            <meta name="viewport" content="width=device-width, initial-scale=1" />
-            <title>Sweep: \(escapeXML(sweep.notebook))</title>
-            <style>\(style)</style>
-            </head>
-            <body>
-            <header>
-            <h1>Sweep of \(escapeXML(sweep.notebook))</h1>
-            <p class="meta">\(sweep.trials.count) trials, \(sweep.trials.filter { $0.status == "ok" }.count) finished, \
-            \(sweep.failedCount) failed; ranked by \(escapeXML(metric)) (\(sweep.goal == "min" ? "smaller" : "larger") is better)\
-            \(sweep.seeds > 1 ? "; every setting with \(sweep.seeds) seeds" : "")</p>
-            </header>
-
-            """
+        var html = StandalonePage.opening(
+            title: "Sweep: \(escapeXML(sweep.notebook))", style: style, heading: "Sweep of \(escapeXML(sweep.notebook))",
+            meta: "\(sweep.trials.count) trials, \(sweep.trials.filter { $0.status == "ok" }.count) finished, "
+                + "\(sweep.failedCount) failed; ranked by \(escapeXML(metric)) (\(sweep.goal == "min" ? "smaller" : "larger") is better)"
+                + (sweep.seeds > 1 ? "; every setting with \(sweep.seeds) seeds" : ""))
 
         html += "<h2>Trials</h2>\n"
         if !varying.isEmpty && varying.count < names.count {
