@@ -65,7 +65,7 @@ public struct BatchNorm: Layer, Equatable {
             let (batchMean, variance) = pass.training ? batchStatistics(pass, channel: k)
                 : (Double(pass.parameter(2)[k]), Double(pass.parameter(3)[k]))
             (mean[k], inverse[k]) = (Float(batchMean), Float(1 / (variance + Double(epsilon)).squareRoot()))
-            if pass.training && pass.part == 0 {
+            if pass.training && pass.isFirstLocalPart {
                 let (movingMean, movingVariance) = (pass.parameter(2), pass.parameter(3))
                 movingMean[k] = movingMean[k] * momentum + Float(batchMean) * (1 - momentum)
                 movingVariance[k] = movingVariance[k] * momentum + Float(variance) * (1 - momentum)

@@ -167,6 +167,9 @@ public struct LayerPass {
     public var shared: UnsafeMutablePointer<Float>
     public var part: Int
     public var parts: Int
+    /// The first part this process runs (part 0 unless ranks share the batch), which alone updates
+    /// state every part would update alike: batch norm's moving statistics.
+    public var isFirstLocalPart: Bool
     /// Training (dropout drops, batch norm uses the batch's statistics) or evaluation.
     public var training: Bool
     /// Differs for every step and layer; random draws (dropout masks) hash it with the example's row
@@ -201,6 +204,7 @@ public struct LayerPass {
         self.shared = shared
         self.part = part
         self.parts = parts
+        isFirstLocalPart = part == 0
         self.training = training
         self.randomKey = randomKey
     }

@@ -37,6 +37,14 @@ public struct StepResult: Sendable, Equatable {
 /// each: OpenBLAS chooses its kernels (small-matrix paths, edge tiles) by a product's shape, so a
 /// product cut differently can differ in its last bits (SkylakeX kernels do). The same calls give a
 /// step the same bits on one core as on two, and from run to run.
+///
+/// With `dataParallel`, ranks (MPI processes, possibly on other machines) share every step: the
+/// batch is cut into the run's fixed slices, each rank runs forward and backward on its own slices
+/// and computes each slice's gradient, and `SlicedGradient` sums the slices' gradients in one fixed
+/// tree order, so every rank applies the same update and a run gives the same bits on any number of
+/// ranks up to the slice count. Where a layer needs the whole batch (batch norm), the ranks exchange
+/// their slices' sums between phases. Those bits differ from a run without `dataParallel`, whose
+/// gradients are one product over the whole batch.
 public final class Trainer {
     /// The network as trained so far (its parameters copied out of the trainer's buffers).
     public var network: Network {
@@ -50,10 +58,20 @@ public final class Trainer {
     }
     public var optimizer: any Optimizer
     public let batchSize: Int
-    /// How many threads run the step's parts: 1, or one per part.
+    /// How many threads run the step's parts: 1, or one per part (per local part, at most the
+    /// threads asked for, when ranks share the batch).
     public let shards: Int
-    /// How many parts the step's work is cut into, whatever the number of threads.
+    /// How many parts the step's work is cut into, whatever the number of threads or ranks.
     public let parts: Int
+    /// The parts this process runs: all of them, unless ranks share the batch.
+    public let localParts: Range<Int>
+    /// The slices' gradients and their fixed-order sum, when ranks share the batch.
+    private let slicedGradient: SlicedGradient?
+    /// Where each trainable parameter's gradient lies in a slice's gradient, in slot order.
+    private let gradientOffsets: [(layer: Int, parameter: Int, offset: Int)]
+    /// Staging for what a rank sends of the buffers every rank reads whole (batch norm's sums, the
+    /// parts' losses), which MPI may not send from inside the buffer it receives into.
+    private let exchangeStaging: ScratchBuffer<Float>
     /// The parts a step is cut into when the batch allows.
     public static let partsPerStep = 2
     /// Seeds the random draws of layers that make them while training (dropout) and of augmentation.
@@ -110,9 +128,17 @@ public final class Trainer {
         case forward(layer: Int, phase: Int)
         case loss
         case backward(layer: Int, phase: Int)
+
+        var layer: Int? {
+            switch self {
+            case .forward(let layer, _), .backward(let layer, _): layer
+            case .loss: nil
+            }
+        }
     }
 
-    public init(network: Network, optimizer: any Optimizer, batchSize: Int, shards: Int = 1, randomSeed: UInt64 = 0) {
+    public init(network: Network, optimizer: any Optimizer, batchSize: Int, shards: Int = 1, randomSeed: UInt64 = 0,
+                dataParallel: DataParallelism? = nil) {
         precondition(batchSize > 0, "batch size must be positive")
         self.optimizer = optimizer
         self.batchSize = batchSize
@@ -123,8 +149,28 @@ public final class Trainer {
                 && network.layers[index + 1].appliesInputReLUDerivative
         }
         l2 = network.l2
-        parts = min(Self.partsPerStep, batchSize)
-        self.shards = shards > 1 ? parts : 1
+        let parts = min(dataParallel?.slices ?? Self.partsPerStep, batchSize)
+        self.parts = parts
+        let localParts = dataParallel.map {
+            DataParallelism.ownedSlices(rank: $0.group.rank, ranks: $0.group.size, slices: parts)
+        } ?? 0..<parts
+        self.localParts = localParts
+        self.shards = shards > 1 ? (dataParallel == nil ? parts : min(shards, localParts.count)) : 1
+        var offsets: [(layer: Int, parameter: Int, offset: Int)] = []
+        var trainableCount = 0
+        for (index, layer) in network.layers.enumerated() {
+            for (parameter, spec) in layer.parameterSpecs.enumerated() where spec.trainable {
+                offsets.append((index, parameter, trainableCount))
+                trainableCount += spec.count
+            }
+        }
+        gradientOffsets = offsets
+        slicedGradient = dataParallel.map {
+            SlicedGradient(count: trainableCount, parallelism: DataParallelism(group: $0.group, slices: parts))
+        }
+        exchangeStaging = ScratchBuffer(
+            count: dataParallel == nil ? 0 : max(8, network.layers.map(\.sharedCount).max() ?? 0) * parts,
+            repeating: 0)
         let inputBuffer = ScratchBuffer<Float>(count: batchSize * network.inputSize, repeating: 0)
         self.inputBuffer = inputBuffer
         labelBuffer = ScratchBuffer(count: batchSize, repeating: 0)
@@ -186,8 +232,8 @@ public final class Trainer {
             && (batchSize >= 64 || work >= parallelStepMinimum) ? 2 : 1
     }
 
-    /// Runs `body` once per part: on one thread each when the trainer has a thread per part (and
-    /// `inParallel` allows), else one after the other on the caller's.
+    /// Runs `body` once per local part: spread over the trainer's threads (when `inParallel`
+    /// allows), else one after the other on the caller's.
     ///
     /// Each part touches only its own piece of the shared buffers (its rows of the batch going
     /// forward and backward, its rows of a parameter and its gradient after), which is what makes
@@ -198,10 +244,21 @@ public final class Trainer {
         // single-threaded after the step, so the next step does not pay to switch again.
         BLASInfo.useSingleThread()
         guard shards > 1, inParallel else {
-            for part in 0..<parts { body(part) }
+            for part in localParts { body(part) }
             return
         }
-        team.run(body)
+        let (localParts, threads) = (localParts, shards)
+        team.run { thread in
+            for part in stride(from: localParts.lowerBound + thread, to: localParts.upperBound, by: threads) { body(part) }
+        }
+    }
+
+    /// Runs `body(thread, threads)` on each of the trainer's threads, for work split by elements.
+    private func forEachThread(_ body: (_ thread: Int, _ threads: Int) -> Void) {
+        BLASInfo.useSingleThread()
+        let threads = shards
+        guard threads > 1 else { return body(0, 1) }
+        team.run { body($0, threads) }
     }
 
     /// The output of layer `index` (after its activation; the last layer's are the logits) for the
@@ -262,6 +319,7 @@ public final class Trainer {
     /// The gradient of the loss (cross-entropy plus L2) on the batch in `input` and `labels`, per
     /// trainable parameter in slot order (`Layer1/weights`, `Layer1/biases`, ...), without updating anything.
     public func gradients() -> (dataLoss: Double, gradients: [Tensor]) {
+        precondition(slicedGradient == nil, "gradients() computes the gradient of one process's whole batch")
         var correct = 0
         let dataLoss = backPropagate(correct: &correct) { _ in }
         var tensors: [Tensor] = []
@@ -289,6 +347,7 @@ public final class Trainer {
             saved: saved[index].pointer + first * layer.savedCount, scratch: scratch[part].pointer,
             shared: shared[index].pointer, part: part, parts: parts, training: training,
             randomKey: CounterRandom.key(seed: randomSeed, step: passStep, layer: index))
+        pass.isFirstLocalPart = part == localParts.lowerBound
         pass.inputIsReLUOutput = index > 0 && reluDerivativeMovesOn[index - 1]
         pass.outputGradientHasActivationDerivative = reluDerivativeMovesOn[index]
         return pass
@@ -327,9 +386,51 @@ public final class Trainer {
                     }
                 }
             }
+            // The next segment starts with a layer's later phase, which reads every part's sums.
+            if number + 1 < segments.count, let index = segments[number + 1][0].layer {
+                shareAcrossRanks(shared[index].pointer, floatsPerPart: layers[index].sharedCount)
+            }
+        }
+        if let group = slicedGradient?.group, group.size > 1 {
+            shareLossesAcrossRanks(group)
         }
         correct = (0..<parts).reduce(0) { $0 + shardCorrect[$1] }
         return (0..<parts).reduce(0) { $0 + shardLoss[$1] * Double(rowRanges[$1].count) } / Double(batchSize)
+    }
+
+    /// When ranks share the batch: every rank's parts of `buffer` (`floatsPerPart` each, part after
+    /// part), so the next phase reads every part's, as in one process.
+    private func shareAcrossRanks(_ buffer: UnsafeMutablePointer<Float>, floatsPerPart: Int) {
+        guard let group = slicedGradient?.group, group.size > 1, floatsPerPart > 0 else { return }
+        let floats = MemoryLayout<Float>.size
+        let counts = (0..<group.size).map {
+            DataParallelism.ownedSlices(rank: $0, ranks: group.size, slices: parts).count * floatsPerPart * floats
+        }
+        let staging = exchangeStaging.pointer
+        staging.update(from: buffer + localParts.lowerBound * floatsPerPart, count: localParts.count * floatsPerPart)
+        group.allGather(UnsafeRawBufferPointer(start: staging, count: counts[group.rank]),
+                        into: UnsafeMutableRawBufferPointer(start: buffer, count: parts * floatsPerPart * floats), counts: counts)
+    }
+
+    /// When ranks share the batch: every part's loss and correct predictions, for the step's result.
+    private func shareLossesAcrossRanks(_ group: any RankGroup) {
+        let (losses, correct) = (shardLosses.pointer, shardCorrectCounts.pointer)
+        let bytes = MemoryLayout<Double>.size + MemoryLayout<Int>.size
+        let counts = (0..<group.size).map {
+            DataParallelism.ownedSlices(rank: $0, ranks: group.size, slices: parts).count * bytes
+        }
+        let staging = UnsafeMutableRawPointer(exchangeStaging.pointer)
+        for (index, part) in localParts.enumerated() {
+            staging.storeBytes(of: losses[part], toByteOffset: index * bytes, as: Double.self)
+            staging.storeBytes(of: correct[part], toByteOffset: index * bytes + MemoryLayout<Double>.size, as: Int.self)
+        }
+        let receive = staging + localParts.count * bytes
+        group.allGather(UnsafeRawBufferPointer(start: staging, count: counts[group.rank]),
+                        into: UnsafeMutableRawBufferPointer(start: receive, count: parts * bytes), counts: counts)
+        for part in 0..<parts {
+            losses[part] = receive.loadUnaligned(fromByteOffset: part * bytes, as: Double.self)
+            correct[part] = receive.loadUnaligned(fromByteOffset: part * bytes + MemoryLayout<Double>.size, as: Int.self)
+        }
     }
 
     /// How many weights are regularized and updated at a time: few enough that their gradient is
@@ -371,6 +472,7 @@ public final class Trainer {
 
     /// Computes the gradients and updates every trainable parameter, slot by slot.
     private func applyUpdates() {
+        if let slicedGradient { return applySlicedUpdates(slicedGradient) }
         func apply(_ optimizer: inout some Optimizer) {
             var slot = 0
             for (index, layer) in layers.enumerated() {
@@ -379,6 +481,43 @@ public final class Trainer {
                         computeGradient(layer: index, parameter: parameter, update: update)
                     }
                     slot += 1
+                }
+            }
+            optimizer.step += 1
+        }
+        apply(&optimizer)
+    }
+
+    /// Data-parallel updates: each local slice's gradient, the slices summed in their fixed order
+    /// across ranks, then the L2 term and the optimizer, split between threads by elements.
+    private func applySlicedUpdates(_ sliced: SlicedGradient) {
+        forEachPart { slice in
+            let gradient = sliced.sliceGradient(slice)
+            for (index, parameter, offset) in gradientOffsets {
+                let spec = layers[index].parameterSpecs[parameter]
+                // A pass over the slice alone, its shared values as if it were the only part: each
+                // layer then gives this slice's share of the gradient.
+                var slicePass = pass(layer: index, rows: rowRanges[slice], part: slice)
+                slicePass.shared = shared[index].pointer + slice * layers[index].sharedCount
+                (slicePass.part, slicePass.parts) = (0, 1)
+                layers[index].parameterGradient(parameter, rows: 0..<spec.rowCount, pass: slicePass, into: gradient + offset)
+            }
+        }
+        let gradient = sliced.reduce { body in forEachThread(body) }
+        func apply(_ optimizer: inout some Optimizer) {
+            for (slot, (index, parameter, offset)) in gradientOffsets.enumerated() {
+                let spec = layers[index].parameterSpecs[parameter]
+                let l2 = spec.regularized ? l2 : L2Regularization(strength: 0)
+                let (value, slotGradient, count) = (parameterBuffers[index][parameter].pointer, gradient + offset, spec.count)
+                optimizer.withUpdate(slot: slot, count: count) { update in
+                    forEachThread { thread, threads in
+                        let elements = (thread * count / threads)..<((thread + 1) * count / threads)
+                        for start in stride(from: elements.lowerBound, to: elements.upperBound, by: Self.updateChunk) {
+                            let chunk = start..<min(start + Self.updateChunk, elements.upperBound)
+                            l2.addGradient(weight: value + chunk.lowerBound, to: slotGradient + chunk.lowerBound, count: chunk.count)
+                            update.apply(parameter: value, gradient: slotGradient, range: chunk)
+                        }
+                    }
                 }
             }
             optimizer.step += 1
