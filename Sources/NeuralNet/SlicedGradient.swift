@@ -3,15 +3,18 @@
 public struct DataParallelism: Sendable {
     public var group: any RankGroup
     public var slices: Int
+    /// Threads each rank runs its slices on (its share of its machine's cores); they change no bit.
+    public var threads: Int
 
     /// Slices per batch when the run does not say: enough for up to 8 ranks, few enough that a
     /// tutorial's batch of 100 keeps slices of 12 rows, on which BLAS still runs near its best.
     public static let defaultSlices = 8
 
-    public init(group: any RankGroup, slices: Int = defaultSlices) {
+    public init(group: any RankGroup, slices: Int = defaultSlices, threads: Int = 2) {
         precondition(slices >= 1, "a batch has at least one slice")
         self.group = group
         self.slices = slices
+        self.threads = threads
     }
 
     /// The slices rank `rank` of `ranks` computes when a batch has `slices` of them.

@@ -398,6 +398,18 @@ public final class Trainer {
         return (0..<parts).reduce(0) { $0 + shardLoss[$1] * Double(rowRanges[$1].count) } / Double(batchSize)
     }
 
+    /// Whether to stop before the next step: when ranks share the batch, as soon as any rank is asked
+    /// to, so that all stop at the same step (one that stopped alone would leave the others waiting
+    /// in the step's exchanges).
+    func stopAgreed(_ stop: Bool) -> Bool {
+        guard let group = slicedGradient?.group, group.size > 1 else { return stop }
+        return group.allGather(stop).contains(true)
+    }
+
+    /// Bytes this rank sends and receives per step to sum the gradient (besides batch norm's sums
+    /// and the losses, a few floats per part); zero without ranks.
+    public var gradientBytesPerStep: (sent: Int, received: Int) { slicedGradient?.bytesPerStep ?? (0, 0) }
+
     /// When ranks share the batch: every rank's parts of `buffer` (`floatsPerPart` each, part after
     /// part), so the next phase reads every part's, as in one process.
     private func shareAcrossRanks(_ buffer: UnsafeMutablePointer<Float>, floatsPerPart: Int) {

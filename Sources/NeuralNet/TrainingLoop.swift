@@ -53,7 +53,7 @@ extension Trainer {
         let baseRate = optimizer.learningRate
         defer { optimizer.learningRate = baseRate }
         for index in 1...steps {
-            if shouldStop() { throw TrainingInterrupted(step: optimizer.step) }
+            if stopAgreed(shouldStop()) { throw TrainingInterrupted(step: optimizer.step) }
             let isLast = index == steps
             let logs = index == 1 || index % logEvery == 0 || isLast
             optimizer.learningRate = schedule.rate(base: baseRate, index: index - 1, of: steps)

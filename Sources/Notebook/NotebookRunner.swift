@@ -30,20 +30,27 @@ public final class NotebookRunner {
     var networkName = ""
     /// A {data} block taken from the cache whose examples are loaded only when a block needs them.
     var pendingData: (directive: DataDirective, planned: PlannedBlock)?
+    /// How ranks share every training batch; nil trains each batch in this process alone.
+    let dataParallel: DataParallelism?
     /// Files hashed during this run when there is no cache to remember their hashes.
     private var fileHashesThisRun: [String: String] = [:]
 
     /// - notebookFolder: where the notebook's relative paths resolve (default: the notebook's folder).
     /// - cacheFolder: where executed blocks are cached; nil executes every block.
     /// `sweep`: the sweep this run is a trial of, described in its event files for TensorBoard.
+    /// `dataParallel`: how ranks share every batch. Such a run executes every block: a block taken
+    /// from the cache on one rank and executed on another would leave the others waiting.
     public init(plan: NotebookPlan, runFolder: URL, notebookFolder: URL? = nil, cacheFolder: URL? = nil,
-                progress: TrainingProgress = .silent, sweep: SweepExperiment? = nil) {
+                progress: TrainingProgress = .silent, sweep: SweepExperiment? = nil,
+                dataParallel: DataParallelism? = nil) {
+        self.dataParallel = dataParallel
         self.plan = plan
         self.notebookFolder = notebookFolder ?? URL(fileURLWithPath: plan.source.path).deletingLastPathComponent()
         self.runFolder = runFolder
         self.progress = progress
-        cache = cacheFolder.map(BlockCache.init)
-        artifacts = RunArtifacts(folder: runFolder, notebookSHA256: SHA256Hex.of(plan.source.text.utf8))
+        cache = dataParallel == nil ? cacheFolder.map(BlockCache.init) : nil
+        artifacts = RunArtifacts(folder: runFolder, notebookSHA256: SHA256Hex.of(plan.source.text.utf8),
+                                 writesFiles: (dataParallel?.group.rank ?? 0) == 0)
         artifacts.hparams = HParamsSummaries.sessionValues(plan)
         artifacts.hparamsExperiment = sweep.map { HParamsSummaries.experiment(plan, sweep: $0) }
     }
@@ -121,7 +128,8 @@ public final class NotebookRunner {
             blas: .init(core: BLASInfo.coreName, threads: BLASInfo.preferredThreadCount, library: BLASInfo.configuration),
             blocks: blocks, error: failure?.description, rawHtml: plan.frontMatter.allowHTML,
             notebookSha256: artifacts.notebookSHA256, dataFiles: dataFiles, checkpoints: artifacts.checkpoints,
-            notebookDirectory: notebookFolder.standardizedFileURL.path, machine: .current)
+            notebookDirectory: notebookFolder.standardizedFileURL.path, machine: .current,
+            dataParallel: dataParallel.map { .init(slices: $0.slices, ranks: $0.group.size) })
     }
 
     /// A file's SHA-256 (following links), nil when it is missing or not a regular file: from the
@@ -267,6 +275,12 @@ public final class NotebookRunner {
         guard let source = state.examples(.train), let network = state.currentNetwork else {
             throw fail(planned, "{train} needs data and a network")
         }
+        if let dataParallel, directive.batchSize < dataParallel.group.size {
+            throw fail(planned, "batch_size \(directive.batchSize) is smaller than the \(dataParallel.group.size) ranks "
+                       + "sharing each batch; run on at most \(directive.batchSize) ranks")
+        }
+        let shards = min(Trainer.defaultShards(batchSize: directive.batchSize, network: network),
+                         dataParallel?.threads ?? Int.max)
         let trainer: Trainer
         var restoredOrder: Checkpoint.BatchOrderState?
         if let existing = state.trainer, let settings = state.trainingSettings,
@@ -277,14 +291,14 @@ public final class NotebookRunner {
                   restored.optimizer.settings == Self.optimizerSettings(directive) {
             // Continue exactly where the restored checkpoint left off.
             trainer = Trainer(network: network, optimizer: restored.optimizer.makeOptimizer(),
-                              batchSize: directive.batchSize,
-                              shards: Trainer.defaultShards(batchSize: directive.batchSize, network: network), randomSeed: plan.frontMatter.seed)
+                              batchSize: directive.batchSize, shards: shards, randomSeed: plan.frontMatter.seed,
+                              dataParallel: dataParallel)
             restoredOrder = restored.batchOrder
         } else {
             var optimizer = directive.optimizer.make(learningRate: directive.learningRate, momentum: directive.momentum)
             optimizer.step = state.globalStep
             trainer = Trainer(network: network, optimizer: optimizer, batchSize: directive.batchSize,
-                              shards: Trainer.defaultShards(batchSize: directive.batchSize, network: network), randomSeed: plan.frontMatter.seed)
+                              shards: shards, randomSeed: plan.frontMatter.seed, dataParallel: dataParallel)
         }
         trainer.augmentation = directive.augment.flatMap { augment in
             state.dataset?.imageShape.map { image in

@@ -8,6 +8,9 @@ import NeuralNet
 /// tutorial keeps one log folder per run). It remembers each checkpoint's SHA-256 for run.json.
 final class RunArtifacts {
     let folder: URL
+    /// False on the ranks of a data-parallel run besides rank 0, which alone writes the run folder:
+    /// they compute what rank 0 does and write nothing.
+    let writesFiles: Bool
     let notebookSHA256: String
     /// Written into the checkpoints the current block writes: its link of `NotebookPlan.codeHashChain`.
     var notebookCodeSHA256 = ""
@@ -31,9 +34,10 @@ final class RunArtifacts {
     /// convention), which makes two runs' event files byte-identical.
     private let wallTime: @Sendable () -> Double
 
-    init(folder: URL, notebookSHA256: String,
+    init(folder: URL, notebookSHA256: String, writesFiles: Bool = true,
          environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.folder = folder
+        self.writesFiles = writesFiles
         self.notebookSHA256 = notebookSHA256
         if let epoch = environment["SOURCE_DATE_EPOCH"].flatMap(Double.init), epoch.isFinite, epoch >= 0 {
             wallTime = { epoch }
@@ -47,6 +51,7 @@ final class RunArtifacts {
     @discardableResult
     func writeCheckpoint(named name: String, network: Network, optimizer: any Optimizer,
                          order: EpochShuffledBatches?, input: CheckpointInput?) throws -> String {
+        guard writesFiles else { return "" }
         let checkpoint = try Checkpoint(network: network, optimizer: optimizer, batchOrder: order.map(Self.batchOrderState),
                                         notebookCodeSHA256: notebookCodeSHA256, input: input)
         let bytes = try checkpoint.encode()
@@ -86,7 +91,7 @@ final class RunArtifacts {
     }
 
     private func eventWriter() -> TensorBoardWriter? {
-        if events == nil && eventsProblem == nil, let eventsFolder {
+        if events == nil && eventsProblem == nil && writesFiles, let eventsFolder {
             do {
                 events = try TensorBoardWriter(folder: eventsFolder, wallTime: wallTime)
                 // Before any capture: the session belongs to this run, not to a cached block.

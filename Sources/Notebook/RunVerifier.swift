@@ -35,8 +35,12 @@ public struct RunVerifier {
         let started = Date()
         let overrides = record.params.keys.sorted().map { "\($0)=\(record.params[$0]!.text)" }
         let plan = try NotebookPlan.make(bytes: Array(notebookText.utf8), path: record.notebook, overrides: overrides)
+        // A data-parallel run's bits depend on its slices alone, so one process re-runs it.
         let rerun = NotebookRunner(plan: plan, runFolder: scratch,
-                                   notebookFolder: record.notebookDirectory.map { URL(fileURLWithPath: $0) }).run()
+                                   notebookFolder: record.notebookDirectory.map { URL(fileURLWithPath: $0) },
+                                   dataParallel: record.dataParallel.map {
+                                       DataParallelism(group: SingleRank(), slices: $0.slices, threads: 2)
+                                   }).run()
 
         var differences = filesOnDisk()
         if let error = rerun.error { differences.append(Difference(what: "run", detail: "the re-run failed: \(error)")) }
@@ -147,6 +151,9 @@ public struct RunVerifier {
         if record.blas.threads != rerun.blas.threads {
             func threads(_ count: Int) -> String { count == 1 ? "1 thread" : "\(count) threads" }
             notes.append("OpenBLAS had \(threads(record.blas.threads)) then and \(threads(rerun.blas.threads)) now")
+        }
+        if let parallel = record.dataParallel, parallel.ranks > 1 {
+            notes.append("trained on \(parallel.ranks) ranks then, re-run in one process computing all \(parallel.slices) slices")
         }
         if record.labbookVersion != rerun.labbookVersion {
             notes.append("recorded by LabBook \(record.labbookVersion), re-run by \(rerun.labbookVersion)")

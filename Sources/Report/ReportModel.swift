@@ -45,6 +45,8 @@ struct Footer {
     let hashes: [PageView.Stat]
     let version: String
     let blas: String
+    /// How ranks shared the training batches, for a data-parallel run.
+    let dataParallel: String?
     let timings: [PageView.Stat]
     let files: [PageView.Link]
 }
@@ -307,6 +309,10 @@ struct ReportModelBuilder {
             hashes: hashes,
             version: record.labbookVersion,
             blas: "\(record.blas.library ?? "OpenBLAS"); \(record.blas.core) core, \(record.blas.threads) thread\(record.blas.threads == 1 ? "" : "s")",
+            dataParallel: record.dataParallel.map { parallel in
+                "\(parallel.ranks) rank\(parallel.ranks == 1 ? "" : "s"), every batch cut into \(parallel.slices) slices "
+                    + "(the same bits on any number of ranks up to \(parallel.slices))"
+            },
             timings: record.blocks.map { .init(label: "{\($0.directive.rawValue)} line \($0.line)", value: "\(Format.seconds($0.seconds)) (\($0.status.rawValue))") },
             files: runFiles.map { .init(name: $0, href: $0) })
     }

@@ -34,6 +34,21 @@ public struct RunRecord: Codable, Sendable, Equatable {
     public var notebookDirectory: String?
     /// The machine the run executed on, so `labbook verify` can say when it runs elsewhere.
     public var machine: MachineRecord?
+    /// How ranks shared every training batch, for a data-parallel run (under MPI, or with
+    /// `--slices`): its bits depend on the slices, not on the ranks.
+    public var dataParallel: DataParallelRecord?
+
+    public struct DataParallelRecord: Codable, Sendable, Equatable {
+        /// The fixed slices every batch was cut into.
+        public var slices: Int
+        /// The processes that shared them.
+        public var ranks: Int
+
+        public init(slices: Int, ranks: Int) {
+            self.slices = slices
+            self.ranks = ranks
+        }
+    }
 
     public struct MachineRecord: Codable, Sendable, Equatable {
         public var hostname: String
@@ -72,7 +87,7 @@ public struct RunRecord: Codable, Sendable, Equatable {
                 labbookVersion: String, blas: BLASRecord, blocks: [BlockRecord], error: String? = nil,
                 rawHtml: Bool? = nil, notebookSha256: String? = nil, dataFiles: [FileHash]? = nil,
                 checkpoints: [FileHash]? = nil, files: [FileHash]? = nil, notebookDirectory: String? = nil,
-                machine: MachineRecord? = nil) {
+                machine: MachineRecord? = nil, dataParallel: DataParallelRecord? = nil) {
         self.notebook = notebook
         self.title = title
         self.description = description
@@ -92,6 +107,7 @@ public struct RunRecord: Codable, Sendable, Equatable {
         self.files = files
         self.notebookDirectory = notebookDirectory
         self.machine = machine
+        self.dataParallel = dataParallel
     }
 }
 
