@@ -262,7 +262,8 @@ public final class Trainer {
     }
 
     /// The output of layer `index` (after its activation; the last layer's are the logits) for the
-    /// batch of the most recent step.
+    /// batch of the most recent step. When ranks share the batch, only this rank's rows are fresh
+    /// until `shareLayerOutputsAcrossRanks()`.
     public func layerOutput(_ index: Int) -> UnsafeBufferPointer<Float> {
         UnsafeBufferPointer(start: outputs[index].pointer, count: outputs[index].count)
     }
@@ -409,6 +410,30 @@ public final class Trainer {
     /// Bytes this rank sends and receives per step to sum the gradient (besides batch norm's sums
     /// and the losses, a few floats per part); zero without ranks.
     public var gradientBytesPerStep: (sent: Int, received: Int) { slicedGradient?.bytesPerStep ?? (0, 0) }
+
+    /// When ranks share the batch: gives every rank every layer's output for the whole batch of
+    /// the latest step, for what is recorded of it (activation histograms). Every rank must call it
+    /// at the same steps.
+    public func shareLayerOutputsAcrossRanks() {
+        guard let group = slicedGradient?.group, group.size > 1 else { return }
+        let floats = MemoryLayout<Float>.size
+        let rows = (0..<group.size).map { rank in
+            let slices = DataParallelism.ownedSlices(rank: rank, ranks: group.size, slices: parts)
+            return rowRanges[slices.lowerBound].lowerBound..<rowRanges[slices.upperBound - 1].upperBound
+        }
+        let mine = rows[group.rank]
+        for (index, layer) in layers.enumerated() {
+            let width = layer.outputCount
+            let output = outputs[index].pointer
+            // MPI may not send from inside the buffer it receives into: this rank's rows go through
+            // a copy, a logged step's only allocation.
+            let copy = Array(UnsafeBufferPointer(start: output + mine.lowerBound * width, count: mine.count * width))
+            copy.withUnsafeBytes { bytes in
+                group.allGather(bytes, into: UnsafeMutableRawBufferPointer(start: output, count: batchSize * width * floats),
+                                counts: rows.map { $0.count * width * floats })
+            }
+        }
+    }
 
     /// When ranks share the batch: every rank's parts of `buffer` (`floatsPerPart` each, part after
     /// part), so the next phase reads every part's, as in one process.

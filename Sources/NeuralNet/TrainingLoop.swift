@@ -69,6 +69,7 @@ extension Trainer {
                 validationAccuracy = network.evaluate(on: validation).accuracy
             }
             if logs || validationAccuracy != nil {
+                shareLayerOutputsAcrossRanks()
                 let record = TrainingRecord(
                     step: globalStep, loss: result.loss, trainAccuracy: result.accuracy,
                     validationAccuracy: validationAccuracy)

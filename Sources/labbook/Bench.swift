@@ -37,6 +37,13 @@ struct Bench: ParsableCommand {
     @Flag(help: "With --network cnn: skip the Keras and PyTorch runs (a whole epoch each).")
     var noReferences = false
 
+    @Flag(help: ArgumentHelp("Time both networks' steps shared between MPI ranks (mpirun -np N labbook bench --data-parallel).",
+                             discussion: "--shards sets each rank's threads (default 1)."))
+    var dataParallel = false
+
+    @Option(help: "With --data-parallel: slices per batch (default 8, at least the ranks).")
+    var slices: Int?
+
     enum BenchNetwork: String, ExpressibleByArgument, CaseIterable {
         case fc, cnn
     }
@@ -57,6 +64,7 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
+        if dataParallel { return try runDataParallel() }
         if network == .cnn { return try runConvolutional() }
         let shardCount = shards ?? Trainer.defaultShards(batchSize: Self.batch)
         print("LabBook \(LabBook.version) benchmark: 3072 -> 120 relu -> 10, batch 400, plain SGD, \(steps) steps")

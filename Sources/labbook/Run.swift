@@ -1,4 +1,5 @@
 import ArgumentParser
+import Cluster
 import Foundation
 import NeuralNet
 import Notebook
@@ -33,6 +34,12 @@ struct Run: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Print nothing but errors.")
     var quiet = false
 
+    @Option(help: ArgumentHelp(
+        "Cut every training batch into this many fixed slices, as a run over MPI ranks does (8 under mpirun).",
+        discussion: "A run gives the same bits on any number of ranks up to its slices; without MPI, this "
+            + "process computes every slice, giving those bits on one machine."))
+    var slices: Int?
+
     @OptionGroup var history: HistoryOption
 
     // What `labbook sweep` tells each trial about the sweep, for TensorBoard's HParams dashboard.
@@ -40,7 +47,83 @@ struct Run: ParsableCommand {
     @Option(help: .hidden) var sweepSeeds: String?
     @Option(help: .hidden) var sweepMetric: String?
 
+    /// Under MPI every rank runs the notebook, sharing each training batch with the others, and
+    /// rank 0 alone writes the run folder and the history; the others write nothing.
     func run() throws {
+        let launch = try DataParallelLaunch.start(slices: slices)
+        defer { launch.finish() }
+        let prepared = try launch.whenEveryRankIsReady {
+            try prepare(firstRank: launch.isFirstRank)
+        } undo: { prepared in
+            if let folder = prepared.folder, let staging = prepared.staging { folder.discard(staging) }
+        }
+        guard let folder = prepared.folder, let staging = prepared.staging else {
+            return try runOnOtherRank(prepared, launch: launch)
+        }
+        defer { folder.discard(staging) }
+        Interruption.install()
+        let runner = NotebookRunner(plan: prepared.plan, runFolder: staging, cacheFolder: prepared.cacheFolder,
+                                    progress: .forStandardError(quiet: quiet), sweep: prepared.sweep,
+                                    dataParallel: launch.parallelism)
+        let record = runner.run()
+        if record.error != nil && launch.ranks > 1 { launch.leaveAfterFailure() }
+        let reportURL: URL
+        do {
+            try RunFolder.write(record: record, notebookText: prepared.plan.source.text, to: staging,
+                                template: prepared.template)
+            if record.status == .ok {
+                try folder.publish(staging)
+                reportURL = folder.url.appendingPathComponent(OwnedRunFolder.reportFile)
+            } else {
+                try folder.setAsideFailure(staging)
+                reportURL = folder.url.appendingPathComponent(OwnedRunFolder.failedReportFile)
+            }
+        } catch {
+            throw fail("cannot write the run folder \(folder.url.path): \(PlainErrorText.of(error))")
+        }
+        // Only once the run folder is written: a history that can not be written costs a warning.
+        let recordedID = recordInHistory(record, folder: folder.url, history: prepared.history)
+        if let error = record.error {
+            printError(error)
+            printError("The partial report is \(reportURL.path); the previous run's files are untouched.")
+            if let recordedID, !quiet { printError("Recorded as run \(recordedID) (failed) in \(prepared.history.path)") }
+            throw ExitCode(Interruption.signal.map { 128 + $0 } ?? 1)
+        }
+        if !quiet {
+            print(summary(record))
+            if launch.ranks > 1 { print("Trained on \(launch.ranks) ranks, every batch cut into \(launch.parallelism?.slices ?? 0) slices") }
+            print("Report: \(reportURL.path)")
+            if let recordedID { print("Recorded as run \(recordedID) in \(prepared.history.path)") }
+        }
+    }
+
+    /// What a run needs before anything executes, checked on every rank.
+    struct Prepared {
+        var plan: NotebookPlan
+        var template: String?
+        var sweep: SweepExperiment?
+        var cacheFolder: URL?
+        var history: URL
+        /// The claimed run folder and the staging folder beside it; nil on ranks other than rank 0,
+        /// which write nothing.
+        var folder: OwnedRunFolder?
+        var staging: URL?
+    }
+
+    /// A rank besides rank 0: the same run, sharing every batch, writing nothing and printing only
+    /// its own errors.
+    private func runOnOtherRank(_ prepared: Prepared, launch: DataParallelLaunch) throws {
+        Interruption.install()
+        let scratch = URL(fileURLWithPath: "/nonexistent-labbook-rank-\(launch.rank)")
+        let record = NotebookRunner(plan: prepared.plan, runFolder: scratch, dataParallel: launch.parallelism).run()
+        if let error = record.error {
+            launch.leaveAfterFailure()
+            printError("labbook run (rank \(launch.rank) of \(launch.ranks) on \(ProcessInfo.processInfo.hostName)): \(error)")
+            throw ExitCode(Interruption.signal.map { 128 + $0 } ?? 1)
+        }
+    }
+
+    private func prepare(firstRank: Bool) throws -> Prepared {
         let name = URL(fileURLWithPath: notebook).deletingPathExtension().lastPathComponent
         let folderURL: URL
         do {
@@ -64,6 +147,9 @@ struct Run: ParsableCommand {
         } catch {
             throw usageError(error.description)
         }
+        guard firstRank else {
+            return Prepared(plan: plan, template: templateText, sweep: sweep, cacheFolder: nil, history: historyURL)
+        }
         // The whole run is written into a staging folder beside the run folder and swapped in only
         // when it succeeds: a failed or interrupted run never costs the last good one.
         let folder: OwnedRunFolder
@@ -74,37 +160,8 @@ struct Run: ParsableCommand {
         } catch {
             throw fail(error.description)
         }
-        defer { folder.discard(staging) }
-        Interruption.install()
-        let runner = NotebookRunner(plan: plan, runFolder: staging, cacheFolder: cacheFolder,
-                                    progress: .forStandardError(quiet: quiet), sweep: sweep)
-        let record = runner.run()
-        let reportURL: URL
-        do {
-            try RunFolder.write(record: record, notebookText: plan.source.text, to: staging, template: templateText)
-            if record.status == .ok {
-                try folder.publish(staging)
-                reportURL = folder.url.appendingPathComponent(OwnedRunFolder.reportFile)
-            } else {
-                try folder.setAsideFailure(staging)
-                reportURL = folder.url.appendingPathComponent(OwnedRunFolder.failedReportFile)
-            }
-        } catch {
-            throw fail("cannot write the run folder \(folder.url.path): \(PlainErrorText.of(error))")
-        }
-        // Only once the run folder is written: a history that can not be written costs a warning.
-        let recordedID = recordInHistory(record, folder: folder.url, history: historyURL)
-        if let error = record.error {
-            printError(error)
-            printError("The partial report is \(reportURL.path); the previous run's files are untouched.")
-            if let recordedID, !quiet { printError("Recorded as run \(recordedID) (failed) in \(historyURL.path)") }
-            throw ExitCode(Interruption.signal.map { 128 + $0 } ?? 1)
-        }
-        if !quiet {
-            print(summary(record))
-            print("Report: \(reportURL.path)")
-            if let recordedID { print("Recorded as run \(recordedID) in \(historyURL.path)") }
-        }
+        return Prepared(plan: plan, template: templateText, sweep: sweep, cacheFolder: cacheFolder,
+                        history: historyURL, folder: folder, staging: staging)
     }
 
     /// Records the run in the run history and returns its id; a failure is a warning, never an error.

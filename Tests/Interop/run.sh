@@ -160,3 +160,8 @@ python3 Tests/Interop/userdata.py "$labbook" "$work/userdata"
 # Real tables no one here made (scikit-learn's UCI Wine and Breast Cancer copies, converted to CSV
 # here): LabBook must reach scikit-learn's LogisticRegression's test accuracy (Tests/Interop/realtable.py).
 python3 Tests/Interop/realtable.py "$labbook" "$work/realtable"
+
+# Data-parallel training over Open MPI on loopback: 1, 2 and 4 ranks and one process with --slices
+# give the same checkpoints, verify proves a 2-rank run, and a killed rank ends the job
+# (Tests/Interop/mpi-train.sh).
+LABBOOK="$labbook" Tests/Interop/mpi-train.sh
