@@ -19,6 +19,44 @@ extension Bench {
         var received: Int
         /// Floats of the whole gradient.
         var parameters: Int
+        /// The same step in an ordinary run (one product per gradient over the whole batch), timed
+        /// when there is one rank.
+        var wholeBatchMsPerStep: Double?
+    }
+
+    /// A network the step time is projected for: per rank, the batch's share of the work
+    /// (`perExampleWork / ranks`), each of its slices' gradient (`perSlice`, measured as what
+    /// slicing adds to an ordinary step), and the exchange: `2 (N-1)/N` gradients through the link
+    /// plus `2 (N-1)` message latencies (Open MPI's pairwise all-to-all and ring all-gather).
+    struct Link {
+        var name: String
+        var bytesPerSecond: Double
+        var latency: Double
+    }
+
+    static let links = [Link(name: "10 Gb/s Ethernet", bytesPerSecond: 1.25e9, latency: 30e-6),
+                        Link(name: "100 Gb/s InfiniBand", bytesPerSecond: 12.5e9, latency: 3e-6)]
+
+    func printProjection(_ figure: DataParallelFigures, slices: Int) {
+        guard let whole = figure.wholeBatchMsPerStep.map({ $0 / 1000 }) else { return }
+        let sliced = figure.msPerStep / 1000
+        let perSlice = max(0, (sliced - whole) / Double(max(slices - 1, 1)))
+        let batchWork = max(whole - perSlice, 0)
+        print("\(figure.name): projected step time on N machines, one rank each (slices: max(\(slices), N)); "
+              + String(format: "from %.3f ms per step without slices, %.3f ms per slice's gradient, %.2f MB of gradient",
+                       1000 * whole, 1000 * perSlice, Double(4 * figure.parameters) / 1e6))
+        for link in Self.links {
+            var cells: [String] = []
+            for ranks in [1, 2, 4, 16, 64] {
+                let n = Double(ranks)
+                let compute = batchWork / n + perSlice * Double(max(slices, ranks)) / n
+                let exchange = ranks == 1 ? 0
+                    : 2 * (n - 1) / n * Double(4 * figure.parameters) / link.bytesPerSecond + 2 * (n - 1) * link.latency
+                let step = compute + exchange
+                cells.append(String(format: "N=%d %.2f ms (%.1fx)", ranks, 1000 * step, whole / step))
+            }
+            print("  \(link.name): " + cells.joined(separator: ", "))
+        }
     }
 
     func runDataParallel() throws {
@@ -63,6 +101,7 @@ extension Bench {
         getrusage(RUSAGE_SELF.rawValue, &usage)
         let peaks = group.allGather(Int(usage.ru_maxrss))
         say(String(format: "peak RSS per rank: %@ MB", peaks.map { String(format: "%.0f", Double($0) / 1024) }.joined(separator: ", ")))
+        for figure in figures where group.size == 1 { printProjection(figure, slices: slices) }
         for figure in figures {
             say(String(format: "%@, batch %d: %.3f ms/step; per step each rank sends %.2f MB and receives %.2f MB of gradient (%d parameters, %.2f MB)",
                        figure.name, figure.batch, figure.msPerStep, Double(figure.sent) / 1e6, Double(figure.received) / 1e6,
@@ -76,6 +115,19 @@ extension Bench {
                                   threads: Int) -> DataParallelFigures {
         let trainer = Trainer(network: network, optimizer: optimizer, batchSize: batch, shards: threads,
                               dataParallel: DataParallelism(group: group, slices: slices, threads: threads))
+        var wholeBatch: Double?
+        if group.size == 1 {
+            // What slicing costs: the same steps as an ordinary run takes them, each gradient one
+            // product over the whole batch.
+            let whole = Trainer(network: network, optimizer: optimizer, batchSize: batch, shards: threads)
+            var order = EpochShuffledBatches(count: source.count, batchSize: batch, seed: 2)
+            for _ in 0..<10 { _ = whole.step(source: source, order: &order) }
+            let start = Date()
+            for _ in 0..<steps { _ = whole.step(source: source, order: &order) }
+            wholeBatch = 1000 * Date().timeIntervalSince(start) / Double(max(steps, 1))
+            print(String(format: "%@, batch %d, without slices (an ordinary run, %d thread%@): %.3f ms/step", name, batch, threads,
+                         threads == 1 ? "" : "s", wholeBatch!))
+        }
         var order = EpochShuffledBatches(count: source.count, batchSize: batch, seed: 2)
         for _ in 0..<10 { _ = trainer.step(source: source, order: &order) }
         let rounds = max(1, min(Self.rounds, steps))
@@ -93,6 +145,7 @@ extension Bench {
             total + layer.parameterSpecs.filter(\.trainable).reduce(0) { $0 + $1.count }
         }
         return DataParallelFigures(name: name, batch: batch, msPerStep: 1000 * (medians.max() ?? 0),
-                                   sent: bytes.sent, received: bytes.received, parameters: parameters)
+                                   sent: bytes.sent, received: bytes.received, parameters: parameters,
+                                   wholeBatchMsPerStep: wholeBatch)
     }
 }
