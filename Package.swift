@@ -53,6 +53,9 @@ let package = Package(
         // PNG and JPEG through Debian's libpng and libjpeg-turbo, behind calls that return their errors
         // instead of printing them or exiting, for folders of images.
         .target(name: "CImageCodecs", linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg")]),
+        // Open MPI behind the few calls LabBook makes, loaded with dlopen only when a launcher started
+        // the process: building and running LabBook outside MPI needs no MPI.
+        .target(name: "CMPI", linkerSettings: [.linkedLibrary("dl")]),
 
         .target(
             name: "NeuralNet",
@@ -92,6 +95,8 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // MPI's ranks as NeuralNet's RankGroup, for sweeps and training over several processes.
+        .target(name: "Cluster", dependencies: ["CMPI", "NeuralNet"]),
         .target(name: "Report", dependencies: [
             "RunRecords", "RunHistory", "CommonMark", "CZlib", "Templates",
             .product(name: "Mustache", package: "swift-mustache"),
@@ -106,6 +111,7 @@ let package = Package(
                 "Report",
                 "Templates",
                 "RunHistory",
+                "Cluster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
