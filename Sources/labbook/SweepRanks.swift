@@ -13,9 +13,14 @@ import RunRecords
 /// Rank r of N runs trials r, r+N, r+2N, ...: static interleaving, not trials handed out as ranks
 /// free up, so that each rank knows its share without a word to the others, and a rerun gives each
 /// trial to the same rank, which on per-node file systems finds the trial's cache again on the node
-/// that ran it. A grid's neighbouring trials differ in its last axis, so interleaving spreads slow
-/// and fast settings over the ranks; what it cannot balance (one rank's share slower than another's)
-/// leaves ranks idle at the end, which running several trials at once in each rank softens.
+/// that ran it. Trials of different lengths balance as far as the interleaving mixes them, and no
+/// further: a rank whose share is slower finishes last while the others idle. A random search's
+/// trials are in random order, so each rank gets a fair draw. A grid's last axis varies fastest, so
+/// each rank gets every setting of the other axes in turn; but when that axis has a multiple of N
+/// values, each rank gets the same few of them (with N = 2 and hidden_units=8,16, rank 0 runs every
+/// 8 and rank 1 every 16), and an axis that sets the trials' length (steps, layer sizes) then makes
+/// one rank the slow one. Such an axis balances when it comes first (in the front matter's
+/// `sweep:`, or as the first -p); several trials at once in each rank (-j) soften what remains.
 ///
 /// The reports are messages neither side waits for inside MPI. When one rank dies, the launcher ends
 /// the others with SIGTERM and then, about a second later, SIGKILL; a rank blocked in an MPI call
