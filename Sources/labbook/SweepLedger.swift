@@ -12,7 +12,7 @@ final class SweepLedger {
     /// The trials started and not yet ended, in the order they started.
     private var running: [(index: Int, start: Date)] = []
     private let folder: URL
-    let progress: SweepProgress
+    private let progress: SweepProgress
 
     init(record: SweepRecord, folder: URL, progress: SweepProgress) {
         self.record = record
@@ -20,7 +20,7 @@ final class SweepLedger {
         self.progress = progress
     }
 
-    var sweepFile: URL { folder.appendingPathComponent("sweep.json") }
+    private var sweepFile: URL { folder.appendingPathComponent("sweep.json") }
 
     func started(_ index: Int) {
         running.append((index, Date()))
