@@ -119,8 +119,11 @@ struct Sweep: ParsableCommand {
         }
         // This process's own trials, as their run folders record them.
         var local = initial
+        // Under MPI, a rank checks for the launcher's SIGTERM (another rank died) well within the
+        // second before the launcher's SIGKILL, so that it can still say what became of the sweep.
         let scheduler = TrialScheduler(jobs: plan.jobCount, shares: shares,
-                                       environment: ranks?.childEnvironment ?? ProcessInfo.processInfo.environment)
+                                       environment: ranks?.childEnvironment ?? ProcessInfo.processInfo.environment,
+                                       waitingInterval: ranks == nil ? 0.5 : 0.1)
         // Ctrl-C or SIGTERM: no new trial starts, the running ones are asked to stop (each sets its
         // partial run aside, as an interrupted `labbook run` does), and the sweep records them.
         Interruption.install()
@@ -272,16 +275,21 @@ final class TrialScheduler: @unchecked Sendable {
     let shares: Int
     /// The children's environment, before the share of the cores each is given.
     let environment: [String: String]
+    /// Seconds between calls of `waiting` while jobs run.
+    let waitingInterval: Double
     private let finishedSignal = DispatchSemaphore(value: 0)
 
-    init(jobs: Int, shares: Int, environment: [String: String] = ProcessInfo.processInfo.environment) {
+    init(jobs: Int, shares: Int, environment: [String: String] = ProcessInfo.processInfo.environment,
+         waitingInterval: Double = 0.5) {
         self.jobs = jobs
         self.shares = shares
         self.environment = environment
+        self.waitingInterval = waitingInterval
     }
 
     /// Runs every job in order; calls `started` and `finished` (with the exit status, or nil when the
-    /// process could not start) on this thread, and `waiting` with the running jobs about twice a second.
+    /// process could not start) on this thread, and `waiting` with the running jobs every
+    /// `waitingInterval` seconds or sooner.
     func run(_ list: [Job], started: (Int) -> Void, finished: (Int, Int32?, Double) -> Void,
              waiting: ([(index: Int, start: Date)]) -> Void = { _ in }) {
         var running: [(index: Int, process: Process, slot: Int, start: Date)] = []
@@ -307,7 +315,7 @@ final class TrialScheduler: @unchecked Sendable {
             waiting(running.map { ($0.index, $0.start) })
             // Woken by each child's end; the timeout only guards against a wake-up that comes before
             // the process reports that it stopped running.
-            _ = finishedSignal.wait(timeout: .now() + 0.5)
+            _ = finishedSignal.wait(timeout: .now() + waitingInterval)
             for (position, entry) in running.enumerated().reversed() where !entry.process.isRunning {
                 running.remove(at: position)
                 finished(entry.index, entry.process.terminationStatus, Date().timeIntervalSince(entry.start))
