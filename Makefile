@@ -16,7 +16,10 @@ build: setup
 release: setup
 	$(SWIFT) build -c release
 
+# Open MPI's mpirun and library (openmpi-bin brings libopenmpi3's libmpi.so.40) for the sweep over
+# MPI ranks; LabBook loads the library only when mpirun or srun starts it, so nothing else needs it.
 test: setup
+	@scripts/install-system-packages openmpi-bin
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-swift-testing
 	@scripts/install-python-packages safetensors tensorboard numpy PIL:pillow sklearn:scikit-learn

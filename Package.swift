@@ -124,7 +124,8 @@ let package = Package(
         ]),
         .testTarget(name: "RunHistoryTests", dependencies: ["RunHistory", "RunRecords", "CSQLite"]),
         .testTarget(name: "LabBookCLITests", dependencies: [
-            "labbook", "NeuralNet", "FileFormats", "CSQLite", "Report", .product(name: "Crypto", package: "swift-crypto"),
+            "labbook", "NeuralNet", "FileFormats", "CSQLite", "Report", "Cluster",
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Notebook", "NeuralNet", "RunHistory"]),
         .testTarget(name: "TemplatesTests", dependencies: ["Templates"]),

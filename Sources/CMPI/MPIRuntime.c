@@ -101,8 +101,15 @@ static void *symbol(const char *name, const char *library, int *missing, char *m
     return address;
 }
 
+/// MPI can be initialized once per process: after MPI_Finalize, MPI_Init_thread would end the process.
+static int finalized;
+
 int labbook_mpi_init(char *message, size_t message_size) {
     if (mpi.comm_world != NULL) return 0;
+    if (finalized) {
+        say(message, message_size, "MPI was finalized in this process and cannot start again");
+        return -1;
+    }
     const char *variable = "an MPI launcher's variable";
     labbook_mpi_launched(&variable);
     // Open MPI loads its components as plugins that look up the library's symbols globally.
@@ -228,5 +235,6 @@ int labbook_mpi_finalize(char *message, size_t message_size) {
     if (require_init(message, message_size)) return -1;
     int code = mpi.finalize();
     mpi.comm_world = NULL;
+    finalized = 1;
     return check(code, "MPI_Finalize", message, message_size);
 }

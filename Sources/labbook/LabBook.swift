@@ -41,12 +41,12 @@ struct LabBook: ParsableCommand {
 
 /// Prints a command-line misuse (a bad option value, a file that is not there) and exits with status 2.
 func usageError(_ message: String) -> ExitCode {
-    FileHandle.standardError.write(Data("labbook: error: \(message)\n".utf8))
+    printError("labbook: error: \(message)")
     return ExitCode(2)
 }
 
 /// Prints an error the way compilers do and exits with status 1.
 func fail(_ message: String) -> ExitCode {
-    FileHandle.standardError.write(Data("labbook: error: \(message)\n".utf8))
+    printError("labbook: error: \(message)")
     return ExitCode(1)
 }

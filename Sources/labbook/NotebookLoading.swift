@@ -52,7 +52,3 @@ enum NotebookLoading {
         }
     }
 }
-
-func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
-}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CKernels
+import Cluster
 import Foundation
 import NeuralNet
 import Notebook
@@ -69,7 +70,109 @@ struct Sweep: ParsableCommand {
         if numbers.count == 2 { _ = labbook_pin_to_share(numbers[0], numbers[1]) }
     }
 
+    /// Everything a sweep settles before its first trial runs.
+    private struct Plan {
+        var space: [SweepAxis]
+        var metric: String?
+        var goal: Goal
+        var trials: [SweepTrial]
+        var notebookBytes: [UInt8]
+        var folder: URL
+        var historyFile: String
+        var jobCount: Int
+    }
+
     func run() throws {
+        // Launched by mpirun or srun, this process is one rank of several, each running a share of
+        // the trials (SweepRanks).
+        let ranks = try SweepRanks.joinIfLaunched()
+        let plan: Plan
+        do {
+            plan = try makePlan(onRankZero: ranks?.isCoordinator ?? true)
+        } catch {
+            // The other ranks wait to hear from this one before they run anything.
+            ranks?.refuse()
+            throw error
+        }
+        let jobsInAll = try ranks?.agree(onNotebook: plan.notebookBytes, folder: plan.folder, trials: plan.trials,
+                                         jobs: plan.jobCount) ?? plan.jobCount
+        let folder = plan.folder
+        let planned = plan.trials
+        let share = ranks?.share(of: planned.count) ?? Array(planned.indices)
+        let shares = plan.jobCount <= UsableProcessors.count && plan.jobCount > 1 ? plan.jobCount : 0
+        // Rank 0 speaks for the sweep; the other ranks print only their errors.
+        let ledger: SweepLedger?
+        let initial = SweepRecord(notebook: notebook, axes: plan.space, seeds: seeds, metric: plan.metric, goal: plan.goal,
+                                  trials: planned)
+        if ranks?.isCoordinator ?? true {
+            if !quiet {
+                let pace = ranks.map { "over \($0.world.size) MPI ranks, \(jobsInAll) at a time in all" } ?? "\(jobsInAll) at a time"
+                say("Sweep of \(planned.count) trial\(planned.count == 1 ? "" : "s") of \(notebook) into \(folder.path), \(pace)")
+            }
+            // Open MPI gives each rank a pseudo-terminal, whatever mpirun's own output is: under MPI
+            // the progress is written as lines, which a log file takes as well as a terminal.
+            let progress = ranks == nil ? SweepProgress(total: planned.count, quiet: quiet)
+                                        : SweepProgress(total: planned.count, quiet: quiet, terminal: false)
+            ledger = SweepLedger(record: initial, folder: folder, progress: progress)
+        } else {
+            ledger = nil
+        }
+        // This process's own trials, as their run folders record them.
+        var local = initial
+        // Under MPI, a rank checks for the launcher's SIGTERM (another rank died) well within the
+        // second before the launcher's SIGKILL, so that it can still say what became of the sweep.
+        let scheduler = TrialScheduler(jobs: plan.jobCount, shares: shares,
+                                       environment: ranks?.childEnvironment ?? ProcessInfo.processInfo.environment,
+                                       waitingInterval: ranks == nil ? 0.5 : 0.1)
+        // Ctrl-C or SIGTERM: no new trial starts, the running ones are asked to stop (each sets its
+        // partial run aside, as an interrupted `labbook run` does), and the sweep records them.
+        Interruption.install()
+        let experimentArguments = plan.space.flatMap { ["--sweep-axis", $0.specification] }
+            + ["--sweep-seeds", Set(planned.map(\.seed)).sorted().map(String.init).joined(separator: ",")]
+            + (plan.metric.map { ["--sweep-metric", $0] } ?? [])
+        // Every trial is recorded in the run history by its own `labbook run`, as any run is. The
+        // ranks of a job on one machine share the history file, as a sweep's trials always do; with
+        // a file system per node, each node's history (the same path on each) holds the trials that
+        // node ran.
+        scheduler.run(share.map { index in
+            let trial = planned[index]
+            return TrialScheduler.Job(arguments: ["run", notebook, "-o", folder.appendingPathComponent(trial.id).path,
+                                                  "--seed", String(trial.seed), "--history", plan.historyFile]
+                                        + trial.overrides.flatMap { ["-p", $0] } + experimentArguments,
+                                      log: folder.appendingPathComponent(trial.id + ".log"))
+        }, started: { position in
+            ledger?.started(share[position])
+            ranks?.reportStarted(share[position])
+        }, finished: { position, status, seconds in
+            let index = share[position]
+            let curve = local.record(index, status: status, seconds: seconds, folder: folder)
+            ledger?.finished(index, as: local.trials[index], curve: curve)
+            ranks?.reportFinished(index, as: local.trials[index], curve: curve)
+        }, waiting: { _ in
+            ranks?.exchange(with: ledger)
+            ledger?.showRunning()
+        })
+        ranks?.completeExchange(with: ledger)
+        try ledger?.publish(say: say)
+        if let signal = Interruption.signal {
+            // Under MPI the ranks have said so already, the moment they were stopped.
+            if ranks == nil {
+                printError("The sweep was interrupted; run the same command again to finish it (finished trials come from their caches).")
+            }
+            throw ExitCode(128 + signal)
+        }
+        try ranks?.finish()
+        if let ledger, ledger.record.failedCount > 0 {
+            printError("\(ledger.record.failedCount) of \(planned.count) trials failed; their logs are in \(folder.path)"
+                       + (ranks == nil ? "" : " on the nodes that ran them"))
+            throw ExitCode(1)
+        }
+    }
+
+    /// Validates the command line and the notebook with every trial's parameters, and makes the
+    /// sweep folder. Under MPI, a rank other than 0 may find its folder already holding the trials
+    /// it ran before, without the sweep.json that rank 0 writes (a file system per node).
+    private func makePlan(onRankZero: Bool) throws -> Plan {
         let given: [SweepAxis]
         do {
             given = try axes.map { text throws(SweepSpaceError) in try SweepAxis(parsing: text) }
@@ -95,80 +198,41 @@ struct Sweep: ParsableCommand {
         } catch {
             throw usageError(error.description)
         }
-        try check(planned)
+        let bytes = try NotebookLoading.read(notebook)
+        try check(planned, notebookBytes: bytes)
 
         let name = URL(fileURLWithPath: notebook).deletingPathExtension().lastPathComponent
         let folder = URL(fileURLWithPath: output ?? "sweeps/\(name)").standardizedFileURL
-        try Self.checkIsSweepFolder(folder)
+        try Self.checkIsSweepFolder(folder, orHoldsOnlyTrials: onRankZero ? nil : planned.map(\.id))
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         } catch {
             throw fail("cannot make the sweep folder \(folder.path): \(PlainErrorText.of(error))")
         }
-        // Every trial is recorded in the run history, as any `labbook run` is.
-        let historyFile = try history.url().path
-        let shares = jobCount <= UsableProcessors.count && jobCount > 1 ? jobCount : 0
-        if !quiet {
-            say("Sweep of \(planned.count) trial\(planned.count == 1 ? "" : "s") of \(notebook) into \(folder.path), "
-                  + "\(jobCount) at a time")
-        }
-        var results = SweepRecord(notebook: notebook, axes: space, seeds: seeds, metric: metric, goal: goal, trials: planned)
-        let scheduler = TrialScheduler(jobs: jobCount, shares: shares)
-        // Ctrl-C or SIGTERM: no new trial starts, the running ones are asked to stop (each sets its
-        // partial run aside, as an interrupted `labbook run` does), and the sweep records them.
-        Interruption.install()
-        var curves: [String: [TrainingPoint]] = [:]
-        let progress = SweepProgress(total: planned.count, quiet: quiet)
-        let experimentArguments = space.flatMap { ["--sweep-axis", $0.specification] } + ["--sweep-seeds", Set(planned.map(\.seed)).sorted().map(String.init).joined(separator: ",")]
-            + (metric.map { ["--sweep-metric", $0] } ?? [])
-        scheduler.run(planned.indices.map { index in
-            let trial = planned[index]
-            return TrialScheduler.Job(arguments: ["run", notebook, "-o", folder.appendingPathComponent(trial.id).path,
-                                                  "--seed", String(trial.seed), "--history", historyFile]
-                                        + trial.overrides.flatMap { ["-p", $0] } + experimentArguments,
-                                      log: folder.appendingPathComponent(trial.id + ".log"))
-        }, started: { index in
-            progress.trialStarted(index + 1, id: planned[index].id)
-        }, finished: { index, status, seconds in
-            curves[planned[index].id] = results.record(index, status: status, seconds: seconds, folder: folder)
-            try? results.write(to: folder.appendingPathComponent("sweep.json"))
-            progress.trialFinished(index + 1, id: planned[index].id, summary: results.summary(of: index),
-                                   done: results.finishedCount, failed: results.failedCount)
-        }, waiting: { running in
-            progress.update(running: running.map { (planned[$0.index].id, folder.appendingPathComponent(planned[$0.index].id + ".log"), $0.start) },
-                            done: results.finishedCount, failed: results.failedCount)
-        })
-        progress.finish()
-        let page = folder.appendingPathComponent("index.html")
-        do {
-            try results.write(to: folder.appendingPathComponent("sweep.json"))
-            try Data(SweepPage.render(results, curves: curves).utf8).write(to: page, options: .atomic)
-        } catch {
-            throw fail("cannot write the sweep's results in \(folder.path): \(PlainErrorText.of(error))")
-        }
-        if let best = results.bestIndex {
-            say("Best: \(planned[best].id): \(results.summary(of: best))")
-        }
-        say("Sweep: \(page.path)")
-        if let signal = Interruption.signal {
-            printError("The sweep was interrupted; run the same command again to finish it (finished trials come from their caches).")
-            throw ExitCode(128 + signal)
-        }
-        if results.failedCount > 0 {
-            printError("\(results.failedCount) of \(planned.count) trials failed; their logs are in \(folder.path)")
-            throw ExitCode(1)
-        }
+        return Plan(space: space, metric: metric, goal: goal, trials: planned, notebookBytes: bytes, folder: folder,
+                    historyFile: try history.url().path, jobCount: jobCount)
     }
 
     /// A sweep writes its index.html, sweep.json and trial logs into its folder, so the folder must be
     /// new, empty, or a sweep's (it has a sweep.json LabBook can read): `-o .` must not replace a
-    /// page of the user's.
-    static func checkIsSweepFolder(_ folder: URL) throws {
+    /// page of the user's. With `trialIDs`, a folder holding nothing but those trials will do too: a
+    /// rank's folder on a file system of its own, without rank 0's sweep.json.
+    static func checkIsSweepFolder(_ folder: URL, orHoldsOnlyTrials trialIDs: [String]? = nil) throws {
         var status = stat()
         guard lstat(folder.path, &status) == 0 else { return }
         guard status.st_mode & S_IFMT == S_IFDIR else { throw usageError("-o \(folder.path) exists and is not a folder") }
         let contents = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
         guard !contents.isEmpty else { return }
+        if let trialIDs {
+            // Trial folders, their logs, and what a killed trial leaves beside its folder
+            // (.<trial>.labbook-staging-<id>).
+            let names = Set(trialIDs + trialIDs.map { $0 + ".log" })
+            if contents.allSatisfy({ name in
+                names.contains(name) || name.hasPrefix(".") && trialIDs.contains { name.hasPrefix(".\($0).labbook-") }
+            }) {
+                return
+            }
+        }
         guard (try? SweepRecord.read(from: folder.appendingPathComponent("sweep.json"))) != nil else {
             throw usageError("\(folder.path) is not empty and holds no sweep (no sweep.json LabBook wrote); "
                              + "choose a new or empty folder with -o")
@@ -183,8 +247,7 @@ struct Sweep: ParsableCommand {
 
     /// Every trial's notebook, validated with its parameters and seed; exits before anything runs
     /// when one does not check, naming each such trial and its errors.
-    private func check(_ planned: [SweepTrial]) throws {
-        let bytes = try NotebookLoading.read(notebook)
+    private func check(_ planned: [SweepTrial], notebookBytes bytes: [UInt8]) throws {
         var failing = 0
         for trial in planned {
             do {
@@ -210,15 +273,23 @@ final class TrialScheduler: @unchecked Sendable {
 
     let jobs: Int
     let shares: Int
+    /// The children's environment, before the share of the cores each is given.
+    let environment: [String: String]
+    /// Seconds between calls of `waiting` while jobs run.
+    let waitingInterval: Double
     private let finishedSignal = DispatchSemaphore(value: 0)
 
-    init(jobs: Int, shares: Int) {
+    init(jobs: Int, shares: Int, environment: [String: String] = ProcessInfo.processInfo.environment,
+         waitingInterval: Double = 0.5) {
         self.jobs = jobs
         self.shares = shares
+        self.environment = environment
+        self.waitingInterval = waitingInterval
     }
 
     /// Runs every job in order; calls `started` and `finished` (with the exit status, or nil when the
-    /// process could not start) on this thread, and `waiting` with the running jobs about twice a second.
+    /// process could not start) on this thread, and `waiting` with the running jobs every
+    /// `waitingInterval` seconds or sooner.
     func run(_ list: [Job], started: (Int) -> Void, finished: (Int, Int32?, Double) -> Void,
              waiting: ([(index: Int, start: Date)]) -> Void = { _ in }) {
         var running: [(index: Int, process: Process, slot: Int, start: Date)] = []
@@ -244,7 +315,7 @@ final class TrialScheduler: @unchecked Sendable {
             waiting(running.map { ($0.index, $0.start) })
             // Woken by each child's end; the timeout only guards against a wake-up that comes before
             // the process reports that it stopped running.
-            _ = finishedSignal.wait(timeout: .now() + 0.5)
+            _ = finishedSignal.wait(timeout: .now() + waitingInterval)
             for (position, entry) in running.enumerated().reversed() where !entry.process.isRunning {
                 running.remove(at: position)
                 finished(entry.index, entry.process.terminationStatus, Date().timeIntervalSince(entry.start))
@@ -256,7 +327,7 @@ final class TrialScheduler: @unchecked Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         process.arguments = job.arguments
-        var environment = ProcessInfo.processInfo.environment
+        var environment = self.environment
         if shares > 0 { environment[Sweep.shareVariable] = "\(slot)/\(shares)" }
         process.environment = environment
         guard FileManager.default.createFile(atPath: job.log.path, contents: nil),

@@ -153,6 +153,10 @@ python3 Tests/Interop/hparams.py "$work/grid" learning_rate=list hidden_units=li
     -p steps=50 --trials 2 --seeds 2 -o "$work/random" --quiet
 python3 Tests/Interop/hparams.py "$work/random" learning_rate=interval hidden_units=interval seed=list
 
+# The same sweep over the ranks of an Open MPI job on this machine, and a job one of whose ranks
+# is killed mid-sweep (Tests/Interop/mpi-sweep.sh).
+LABBOOK="$labbook" Tests/Interop/mpi-sweep.sh
+
 # The user's own files: a Keras-style .npz, a pair of .npy arrays and a folder of PNGs and JPEGs,
 # written by NumPy, zlib and Pillow, each trained on by a notebook (Tests/Interop/userdata.py).
 python3 Tests/Interop/userdata.py "$labbook" "$work/userdata"

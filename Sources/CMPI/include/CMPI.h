@@ -10,10 +10,10 @@
 ///
 /// Every call but `labbook_mpi_launched` and `labbook_mpi_abort` returns 0, or nonzero after
 /// writing a one-line reason into `message` (`message_size` bytes, at least 300 for MPI's own
-/// messages). Nothing is printed and nothing exits: after `labbook_mpi_init`, MPI's errors on
-/// MPI_COMM_WORLD return to the caller instead of ending the job. Every call but
-/// `labbook_mpi_launched` needs a successful `labbook_mpi_init` first and must be made from the
-/// thread that made it (MPI_THREAD_FUNNELED).
+/// messages). These calls print nothing and exit nothing themselves: once `labbook_mpi_init` has
+/// succeeded, MPI's errors on MPI_COMM_WORLD return to the caller instead of ending the job (only a
+/// failing MPI_Init_thread is still Open MPI's to report and end). The calls after
+/// `labbook_mpi_init` must come from the thread that made it (MPI_THREAD_FUNNELED).
 
 /// 1 when an MPI launcher started this process (Open MPI's `mpirun` sets OMPI_COMM_WORLD_SIZE,
 /// a PMIx launcher such as `srun --mpi=pmix` sets PMIX_RANK, a PMI one PMI_RANK) and LABBOOK_MPI
