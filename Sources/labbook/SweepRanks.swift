@@ -10,17 +10,16 @@ import RunRecords
 /// trial's start and end to rank 0, which prints the progress of them all and writes sweep.json and
 /// the comparison page.
 ///
-/// Rank r of N runs trials r, r+N, r+2N, ...: static interleaving, not trials handed out as ranks
-/// free up, so that each rank knows its share without a word to the others, and a rerun gives each
-/// trial to the same rank, which on per-node file systems finds the trial's cache again on the node
-/// that ran it. Trials of different lengths balance as far as the interleaving mixes them, and no
-/// further: a rank whose share is slower finishes last while the others idle. A random search's
-/// trials are in random order, so each rank gets a fair draw. A grid's last axis varies fastest, so
-/// each rank gets every setting of the other axes in turn; but when that axis has a multiple of N
-/// values, each rank gets the same few of them (with N = 2 and hidden_units=8,16, rank 0 runs every
-/// 8 and rank 1 every 16), and an axis that sets the trials' length (steps, layer sizes) then makes
-/// one rank the slow one. Such an axis balances when it comes first (in the front matter's
-/// `sweep:`, or as the first -p); several trials at once in each rank (-j) soften what remains.
+/// The trials are dealt out statically, not handed out as ranks free up, so that each rank knows
+/// its share without a word to the others, and a rerun gives each trial to the same rank, which on
+/// per-node file systems finds the trial's cache again on the node that ran it. They are dealt in
+/// rounds of N, every other round in reverse (rank 0 gets trials 0, 2N-1, 2N, 4N-1, ...): a grid's
+/// last axis varies fastest, and dealt straight, an axis of N values (hidden_units=8,16 with two
+/// ranks) would give one rank every 8 and the other every 16, making one rank the slow one when the
+/// axis sets the trials' length; dealt back and forth, each rank gets each value in turn. Trials of
+/// different lengths balance as far as that mixes them, and no further: a rank whose share is
+/// slower finishes last while the others idle; several trials at once in each rank (-j) soften
+/// what remains.
 ///
 /// The reports are messages neither side waits for inside MPI. When one rank dies, the launcher ends
 /// the others with SIGTERM and then, about a second later, SIGKILL; a rank blocked in an MPI call
@@ -57,9 +56,18 @@ final class SweepRanks {
     /// Rank 0 prints the sweep's progress and writes its results.
     var isCoordinator: Bool { world.rank == 0 }
 
+    /// Rank `rank`'s trials of `count` among `ranks`: dealt in rounds of `ranks`, every other round
+    /// in reverse.
+    static func share(of count: Int, rank: Int, ranks: Int) -> [Int] {
+        (0..<count).filter { index in
+            let (round, seat) = index.quotientAndRemainder(dividingBy: ranks)
+            return (round % 2 == 0 ? seat : ranks - 1 - seat) == rank
+        }
+    }
+
     /// The trials this rank runs, of `count`.
     func share(of count: Int) -> [Int] {
-        Array(stride(from: world.rank, to: count, by: world.size))
+        Self.share(of: count, rank: world.rank, ranks: world.size)
     }
 
     /// The environment of this rank's trials, which run on their own rather than join the job.
