@@ -16,8 +16,9 @@ build: setup
 release: setup
 	$(SWIFT) build -c release
 
-# Open MPI's mpirun and library (openmpi-bin brings libopenmpi3's libmpi.so.40) for the sweep over
-# MPI ranks; LabBook loads the library only when mpirun or srun starts it, so nothing else needs it.
+# Open MPI's mpirun and library (openmpi-bin brings libopenmpi3's libmpi.so.40) for the MPI tests
+# (data-parallel training and sweeps over ranks, on loopback); LabBook loads the library only when
+# mpirun or srun starts it, so nothing else needs it.
 test: setup
 	@scripts/install-system-packages openmpi-bin
 	$(SWIFT) build --build-tests
