@@ -195,8 +195,19 @@ final class BlockCache {
     }
 
     /// Creates the cache folder, tagged as LabBook's cache (so a later run knows it may write there).
+    /// A new one is made and tagged under a temporary name, then renamed into place: a run killed
+    /// between making the folder and tagging it would leave an untagged folder the next run must
+    /// refuse, as it refuses any folder it does not know to be LabBook's.
     private func prepareFolder() throws {
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        if !FileManager.default.fileExists(atPath: folder.path) {
+            let parent = folder.deletingLastPathComponent()
+            try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
+            let partial = parent.appendingPathComponent(".partial-cache-\(UUID().uuidString.prefix(8))")
+            try FileManager.default.createDirectory(at: partial, withIntermediateDirectories: false)
+            CacheDirectoryTag.write(into: partial)
+            // Fails when another run made the folder meanwhile; that one is used.
+            if rename(partial.path, folder.path) != 0 { try? FileManager.default.removeItem(at: partial) }
+        }
         CacheDirectoryTag.write(into: folder)
     }
 

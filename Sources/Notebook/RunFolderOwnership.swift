@@ -91,10 +91,13 @@ public final class OwnedRunFolder {
         return object["labbook_version"] is String
     }
 
-    /// A real folder (not a link) that LabBook's cache tagged as its own.
+    /// A real folder (not a link) that LabBook's cache tagged as its own, or an empty one, which holds
+    /// nothing to lose (a run killed as it made its cache, before caches were tagged before being
+    /// put in place, could leave one).
     public static func isLabBookCache(_ url: URL) -> Bool {
         var status = stat()
         guard lstat(url.path, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else { return false }
+        if (try? FileManager.default.contentsOfDirectory(atPath: url.path))?.isEmpty == true { return true }
         let tag = url.appendingPathComponent(CacheDirectoryTag.fileName)
         return (try? String(contentsOf: tag, encoding: .utf8))?.hasPrefix(CacheDirectoryTag.signature) == true
     }

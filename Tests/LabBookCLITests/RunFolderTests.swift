@@ -116,6 +116,21 @@ final class RunFolderTests: XCTestCase {
         XCTAssertFalse(manager.fileExists(atPath: folder.appendingPathComponent("out/.partial-12345").path))
     }
 
+    /// A run killed as it made its cache could leave an empty `.cache` folder (it now makes and tags
+    /// the cache under a temporary name first, which the next run removes): the next run must take
+    /// the folder, not refuse it as someone else's.
+    func testAnEmptyOrHalfMadeCacheOfAKilledRunIsNoObstacle() throws {
+        let folder = try makeTemporaryFolder(self)
+        try Data(Fixtures.spiralNotebook().utf8).write(to: folder.appendingPathComponent("nb.md"))
+        let manager = FileManager.default
+        try manager.createDirectory(at: folder.appendingPathComponent("out/.cache"), withIntermediateDirectories: true)
+        try manager.createDirectory(at: folder.appendingPathComponent("out/.partial-cache-0badf00d"), withIntermediateDirectories: true)
+        let result = try LabBookBinary.run(["run", "nb.md", "-o", "out", "--quiet"], in: folder)
+        XCTAssertEqual(result.status, 0, result.standardError)
+        XCTAssertTrue(manager.fileExists(atPath: folder.appendingPathComponent("out/.cache/CACHEDIR.TAG").path))
+        XCTAssertFalse(manager.fileExists(atPath: folder.appendingPathComponent("out/.partial-cache-0badf00d").path))
+    }
+
     /// Kills the run at many moments, publishing included: afterwards the folder always holds one
     /// whole run (the previous one or the new one, never a mix), and the next run cleans up.
     func testAKillAtAnyMomentLeavesAWholeRun() throws {
