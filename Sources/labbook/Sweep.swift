@@ -62,9 +62,16 @@ struct Sweep: ParsableCommand {
     /// Set by the sweep for each child it starts: "SHARE/SHARES" of the processors to run on.
     static let shareVariable = "LABBOOK_CPU_SHARE"
 
+    /// Set by the sweep for each child it starts: the sweep's process id.
+    static let parentVariable = "LABBOOK_SWEEP_PID"
+
     /// Called first thing in every `labbook` process, before any thread starts, so every thread of
-    /// a sweep's trial stays on its share of the cores.
+    /// a sweep's trial stays on its share of the cores, and the trial stops (as on Ctrl-C, setting
+    /// its partial run aside) when its sweep dies, even by SIGKILL, which the sweep can not pass on.
     static func pinToTrialShare() {
+        if let parent = ProcessInfo.processInfo.environment[parentVariable].flatMap({ Int($0) }) {
+            labbook_stop_with_parent(parent)
+        }
         guard let text = ProcessInfo.processInfo.environment[shareVariable] else { return }
         let numbers = text.split(separator: "/").compactMap { Int($0) }
         if numbers.count == 2 { _ = labbook_pin_to_share(numbers[0], numbers[1]) }
@@ -329,6 +336,7 @@ final class TrialScheduler: @unchecked Sendable {
         process.arguments = job.arguments
         var environment = self.environment
         if shares > 0 { environment[Sweep.shareVariable] = "\(slot)/\(shares)" }
+        environment[Sweep.parentVariable] = String(getpid())
         process.environment = environment
         guard FileManager.default.createFile(atPath: job.log.path, contents: nil),
               let log = try? FileHandle(forWritingTo: job.log) else { return nil }

@@ -36,6 +36,10 @@ long labbook_usable_processors(void);
 /// the same cores. Returns 0, or -1 when there are fewer processors than shares.
 int labbook_pin_to_share(long share, long shares);
 
+/// Asks the kernel to send this process SIGTERM when its parent, process `parent`, dies (at once
+/// when it already has): a sweep's trial must not run on alone after its sweep is killed.
+void labbook_stop_with_parent(long parent);
+
 /// Max pooling over `rows` NHWC images: each output is its window's maximum, and `origins` gets the
 /// index within the example (as a float, exact below 2^24) of the first maximal element in row-major
 /// window order, as TensorFlow's `MaxPoolGrad` picks it.
