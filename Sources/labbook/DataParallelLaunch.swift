@@ -78,11 +78,13 @@ final class DataParallelLaunch {
         if case .failure(let error) = outcome { failure = (error as? ExitCode)?.rawValue ?? 1 }
         let failures = world.allGather(failure)
         let texts = world.allGather(bytes: Array(printed.utf8)).map { String(decoding: $0, as: UTF8.self) }
-        if rank == 0 || texts[rank] != texts[0] {
-            if rank != 0 && !printed.isEmpty {
-                printError("labbook (rank \(rank) of \(ranks) on \(ProcessInfo.processInfo.hostName)):")
-            }
+        // From here on, a rank besides 0 names itself in every error line (the launcher interleaves
+        // every rank's lines).
+        if rank != 0 { ErrorOutput.speak(as: "labbook run (rank \(rank) of \(ranks) on \(ProcessInfo.processInfo.hostName))") }
+        if rank == 0 {
             FileHandle.standardError.write(Data(printed.utf8))
+        } else if texts[rank] != texts[0] && !printed.isEmpty {
+            printError(String(printed.dropLast(printed.hasSuffix("\n") ? 1 : 0)))
         }
         if failure != 0 { throw ExitCode(failure) }
         if failures.contains(where: { $0 != 0 }) {

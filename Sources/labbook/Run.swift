@@ -118,7 +118,7 @@ struct Run: ParsableCommand {
         let record = NotebookRunner(plan: prepared.plan, runFolder: scratch, dataParallel: launch.parallelism).run()
         if let error = record.error {
             launch.leaveAfterFailure()
-            printError("labbook run (rank \(launch.rank) of \(launch.ranks) on \(ProcessInfo.processInfo.hostName)): \(error)")
+            printError(error)
             throw ExitCode(Interruption.signal.map { 128 + $0 } ?? 1)
         }
     }

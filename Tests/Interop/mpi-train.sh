@@ -98,6 +98,21 @@ timeout 120 "${mpirun[@]}" -np 2 "$labbook" run "$work/dense.md" --slices 1 -o "
 [ "$status" -ne 0 ] && grep -q "pass --slices 2 or more" "$work/refused.txt" && [ ! -e "$work/refused/run.json" ] \
     || { echo "mpi-train: 2 ranks with 1 slice: status $status"; cat "$work/refused.txt"; exit 1; }
 
+# A mistake every rank finds is printed once; one only rank 1 finds (its notebook is not there, as a
+# file missing on one machine would be) is printed by rank 1, naming itself, and no rank runs.
+printf -- '---\nseed: 1\n---\n\n```{train}\nsteps: -3\n```\n' > "$work/bad.md"
+status=0
+timeout 120 "${mpirun[@]}" -np 2 "$labbook" run "$work/bad.md" -o "$work/bad" > "$work/bad.txt" 2>&1 || status=$?
+alone=$("$labbook" run "$work/bad.md" -o "$work/bad" 2>&1 | grep -c "error:" || true)
+[ "$status" -ne 0 ] && [ "$status" -ne 124 ] && [ "$alone" -ge 1 ] && [ "$(grep -c "error:" "$work/bad.txt")" -eq "$alone" ] \
+    || { echo "mpi-train: a bad notebook on 2 ranks: status $status, its error not printed exactly once:"; cat "$work/bad.txt"; exit 1; }
+status=0
+timeout 120 "${mpirun[@]}" -np 1 "$labbook" run "$work/dense.md" -o "$work/half" --quiet \
+    : -np 1 "$labbook" run "$work/missing.md" -o "$work/half" --quiet > "$work/half.txt" 2>&1 || status=$?
+[ "$status" -ne 0 ] && [ "$status" -ne 124 ] && grep -q "rank 1 of 2" "$work/half.txt" && grep -q "missing.md" "$work/half.txt" \
+    && [ ! -e "$work/half/run.json" ] \
+    || { echo "mpi-train: a notebook missing on rank 1: status $status:"; cat "$work/half.txt"; exit 1; }
+
 # A rank killed mid-training: the job must end (no rank left waiting), non-zero, and the run folder
 # keep the last good run untouched.
 cp -r "$work/dense-2" "$work/killed"
