@@ -71,14 +71,7 @@ struct Bench: ParsableCommand {
         print("machine: \(UsableProcessors.count) cores; OpenBLAS core \(BLASInfo.coreName)")
 
         let loadStart = Date()
-        let data: Dataset
-        // The same search notebooks make, so the README's command works wherever a notebook found the data.
-        let folder = dataDir ?? (try? DataLocator().find(.cifar10))
-        if let folder {
-            do { data = try CIFAR10Binary.load(directory: folder) } catch { throw fail("\(error)") }
-        } else {
-            data = Self.randomData()
-        }
+        let (data, folder) = try benchData()
         let loadSeconds = Date().timeIntervalSince(loadStart)
         print(String(format: "data load: %.3f s (%@, %d training images)", loadSeconds,
                      folder.map { "CIFAR-10 binary in \($0)" } ?? "random data: no CIFAR-10 found; run labbook fetch cifar10",
@@ -128,6 +121,15 @@ struct Bench: ParsableCommand {
         getrusage(RUSAGE_SELF.rawValue, &usage)
         print(String(format: "peak RSS: %.0f MB", Double(usage.ru_maxrss) / 1024))
         if let folder { runTensorFlow(dataDir: folder, msPerStep: msPerStep) }
+    }
+
+    /// CIFAR-10 from --data-dir, else where notebooks find it (the same search, so the README's
+    /// commands work wherever a notebook found the data; never downloaded), else random data of its
+    /// shape; with the folder it came from.
+    func benchData() throws -> (data: Dataset, folder: String?) {
+        let folder = dataDir ?? (try? DataLocator().find(.cifar10))
+        guard let folder else { return (Self.randomData(), nil) }
+        do { return (try CIFAR10Binary.load(directory: folder), folder) } catch { throw fail("\(error)") }
     }
 
     /// Random bytes shaped like CIFAR-10, for machines without the dataset.

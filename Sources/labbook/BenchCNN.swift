@@ -24,13 +24,7 @@ extension Bench {
         guard !batchSizes.isEmpty, batchSizes.allSatisfy({ $0 > 0 }) else { throw usageError("--batches needs sizes such as 32,128") }
         print("LabBook \(LabBook.version) benchmark: TensorFlow's CNN tutorial network, Adam, batches \(batchSizes.map(String.init).joined(separator: ", "))")
         print("machine: \(UsableProcessors.count) cores; OpenBLAS core \(BLASInfo.coreName)")
-        let folder = dataDir ?? (try? DataLocator().find(.cifar10))
-        let data: Dataset
-        if let folder {
-            do { data = try CIFAR10Binary.load(directory: folder) } catch { throw fail("\(error)") }
-        } else {
-            data = Self.randomData()
-        }
+        let (data, folder) = try benchData()
         let normalizer = Normalizer(.scale, fittedOn: data.train, channels: 3)
         let train = NormalizedExamples(data.train, normalizer: normalizer, classCount: 10, channelsLast: CIFAR10Binary.imageShape)
         var generator = SeededGenerator(seed: 1)

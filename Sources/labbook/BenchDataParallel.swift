@@ -75,13 +75,7 @@ extension Bench {
         say("LabBook \(LabBook.version) data-parallel benchmark: \(group.size) rank\(group.size == 1 ? "" : "s"), "
             + "\(threads) thread\(threads == 1 ? "" : "s") each, batches cut into \(slices) slices")
         say("machine: \(ProcessInfo.processInfo.hostName), \(UsableProcessors.count) usable cores for rank 0; OpenBLAS core \(BLASInfo.coreName)")
-        let folder = dataDir ?? (try? DataLocator().find(.cifar10))
-        let data: Dataset
-        if let folder {
-            do { data = try CIFAR10Binary.load(directory: folder) } catch { throw fail("\(error)") }
-        } else {
-            data = Self.randomData()
-        }
+        let (data, _) = try benchData()
         var figures: [DataParallelFigures] = []
         var generator = SeededGenerator(seed: 1)
         let dense = Network(inputSize: Self.inputs, layers: [LayerSpec(units: Self.hidden, activation: .relu),
