@@ -41,7 +41,9 @@ extension Bench {
         guard let whole = figure.wholeBatchMsPerStep.map({ $0 / 1000 }) else { return }
         let sliced = figure.msPerStep / 1000
         let perSlice = max(0, (sliced - whole) / Double(max(slices - 1, 1)))
-        let batchWork = max(whole - perSlice, 0)
+        // What is left of the sliced step once its slices' gradients are taken out: one machine's
+        // projected step is then the measured one.
+        let batchWork = max(sliced - Double(slices) * perSlice, 0)
         print("\(figure.name): projected step time on N machines, one rank each (slices: max(\(slices), N)); "
               + String(format: "from %.3f ms per step without slices, %.3f ms per slice's gradient, %.2f MB of gradient",
                        1000 * whole, 1000 * perSlice, Double(4 * figure.parameters) / 1e6))

@@ -46,4 +46,29 @@ final class BenchCommandTests: XCTestCase {
         #endif
         XCTAssertGreaterThan(try number(after: "peak RSS: ", in: try line("peak RSS:")), 0)
     }
+
+    /// `bench --data-parallel` alone: both networks' sliced steps, the bytes a lone rank exchanges
+    /// (none), and a projection whose one-machine step is the measured one and whose exchange only
+    /// adds time as machines are added.
+    func testDataParallelBenchReportsItsFiguresAndAProjectionBuiltOnThem() throws {
+        let home = try makeTemporaryFolder(self)
+        let result = try LabBookBinary.run(["bench", "--data-parallel", "--steps", "2"], environment: ["HOME": home.path])
+        XCTAssertEqual(result.status, 0, result.standardError)
+        let lines = result.standardOutput.split(separator: "\n")
+        for network in ["tutorial network (3072-120-10), batch 100", "CIFAR-10 CNN (TensorFlow's tutorial), batch 64"] {
+            let measured = try XCTUnwrap(lines.first { $0.hasPrefix(network + ":") }, result.standardOutput)
+            XCTAssert(measured.contains("sends 0.00 MB and receives 0.00 MB"), "one rank exchanges nothing: \(measured)")
+            let sliced = try number(after: network + ": ", in: measured)
+            let name = String(network.prefix { $0 != "," })
+            let projection = try XCTUnwrap(lines.firstIndex { $0.hasPrefix(name + ": projected") }, result.standardOutput)
+            for link in lines[(projection + 1)...(projection + 2)] {
+                XCTAssertEqual(try number(after: "N=1 ", in: link), sliced, accuracy: max(0.011, sliced * 0.002),
+                               "one machine's projected step is the measured one: \(link)")
+            }
+            let slow = lines[projection + 1], fast = lines[projection + 2]
+            XCTAssert(slow.contains("10 Gb/s") && fast.contains("100 Gb/s"), "\(slow)\n\(fast)")
+            XCTAssertGreaterThan(try number(after: "N=64 ", in: slow), try number(after: "N=64 ", in: fast),
+                                 "a slower link can not give a faster step")
+        }
+    }
 }
