@@ -117,7 +117,7 @@ extension Bench {
             // product over the whole batch.
             let whole = Trainer(network: network, optimizer: optimizer, batchSize: batch, shards: threads)
             var order = EpochShuffledBatches(count: source.count, batchSize: batch, seed: 2)
-            for _ in 0..<10 { _ = whole.step(source: source, order: &order) }
+            for _ in 0..<min(10, steps) { _ = whole.step(source: source, order: &order) }
             let start = Date()
             for _ in 0..<steps { _ = whole.step(source: source, order: &order) }
             wholeBatch = 1000 * Date().timeIntervalSince(start) / Double(max(steps, 1))
@@ -125,7 +125,7 @@ extension Bench {
                          threads == 1 ? "" : "s", wholeBatch!))
         }
         var order = EpochShuffledBatches(count: source.count, batchSize: batch, seed: 2)
-        for _ in 0..<10 { _ = trainer.step(source: source, order: &order) }
+        for _ in 0..<min(10, steps) { _ = trainer.step(source: source, order: &order) }
         let rounds = max(1, min(Self.rounds, steps))
         var times: [Double] = []
         for round in 0..<rounds {
