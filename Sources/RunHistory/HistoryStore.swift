@@ -142,6 +142,18 @@ public final class HistoryStore {
     }
 
     /// The runs recorded for `folder` (an absolute path), oldest first, with blocks and curves.
+    /// Records `record` unless the history already holds it (the same run folder and start time):
+    /// for a sweep's rank 0, which hears of trials that other ranks' runs recorded in their own
+    /// history, the same file as this one on a shared file system and another on a node's own.
+    /// Returns the new run's id, or nil when it was there.
+    public func recordUnlessPresent(_ record: RunRecord, runFolder: URL) throws -> Int64? {
+        let present = try reading {
+            try self.query(where: "WHERE run_folder = ? AND started = ?",
+                           [.text(runFolder.standardizedFileURL.path), .text(record.started)])
+        }
+        return present.isEmpty ? try self.record(record, runFolder: runFolder) : nil
+    }
+
     public func runs(inFolder folder: String) throws -> [StoredRun] {
         try reading { try self.query(where: "WHERE run_folder = ?", [.text(folder)], details: true) }
     }

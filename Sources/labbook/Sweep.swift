@@ -120,7 +120,8 @@ struct Sweep: ParsableCommand {
             // the progress is written as lines, which a log file takes as well as a terminal.
             let progress = ranks == nil ? SweepProgress(total: planned.count, quiet: quiet)
                                         : SweepProgress(total: planned.count, quiet: quiet, terminal: false)
-            ledger = SweepLedger(record: initial, folder: folder, progress: progress)
+            ledger = SweepLedger(record: initial, folder: folder, progress: progress,
+                                 history: URL(fileURLWithPath: plan.historyFile))
         } else {
             ledger = nil
         }
@@ -140,7 +141,7 @@ struct Sweep: ParsableCommand {
         // Every trial is recorded in the run history by its own `labbook run`, as any run is. The
         // ranks of a job on one machine share the history file, as a sweep's trials always do; with
         // a file system per node, each node's history (the same path on each) holds the trials that
-        // node ran.
+        // node ran, and rank 0's every trial (from the records the other ranks send it).
         scheduler.run(share.map { index in
             let trial = planned[index]
             return TrialScheduler.Job(arguments: ["run", notebook, "-o", folder.appendingPathComponent(trial.id).path,
@@ -154,7 +155,7 @@ struct Sweep: ParsableCommand {
             let index = share[position]
             let curve = local.record(index, status: status, seconds: seconds, folder: folder)
             ledger?.finished(index, as: local.trials[index], curve: curve)
-            ranks?.reportFinished(index, as: local.trials[index], curve: curve)
+            ranks?.reportFinished(index, as: local.trials[index], curve: curve, folder: folder)
         }, waiting: { _ in
             ranks?.exchange(with: ledger)
             ledger?.showRunning()

@@ -1,5 +1,6 @@
 import Foundation
 import Report
+import RunHistory
 import RunRecords
 
 /// What a sweep's coordinator knows of its trials as they start and end, wherever they run: its
@@ -13,11 +14,14 @@ final class SweepLedger {
     private var running: [(index: Int, start: Date)] = []
     private let folder: URL
     private let progress: SweepProgress
+    /// The run history every trial is recorded in.
+    private let history: URL
 
-    init(record: SweepRecord, folder: URL, progress: SweepProgress) {
+    init(record: SweepRecord, folder: URL, progress: SweepProgress, history: URL) {
         self.record = record
         self.folder = folder
         self.progress = progress
+        self.history = history
     }
 
     private var sweepFile: URL { folder.appendingPathComponent("sweep.json") }
@@ -28,8 +32,17 @@ final class SweepLedger {
     }
 
     /// Trial `index` ended as `trial` (read from its run folder by `SweepRecord.record`), with its
-    /// training curve.
-    func finished(_ index: Int, as trial: SweepRecord.Trial, curve: [TrainingPoint]) {
+    /// training curve. `run` is its whole record when another rank ran it: recorded in this rank's
+    /// history unless that run already recorded itself there (a history on a shared file system).
+    func finished(_ index: Int, as trial: SweepRecord.Trial, curve: [TrainingPoint], run: RunRecord? = nil) {
+        if let run {
+            do {
+                _ = try HistoryStore.openForRecording(at: history)
+                    .recordUnlessPresent(run, runFolder: folder.appendingPathComponent(trial.folder))
+            } catch {
+                printError("labbook: warning: trial \(trial.id) was not recorded in the run history: \(PlainErrorText.of(error))")
+            }
+        }
         running.removeAll { $0.index == index }
         record.trials[index] = trial
         record.rank()

@@ -117,6 +117,8 @@ final class SweepRanks {
         /// The trial as it ended, or nil when it has just started.
         var trial: SweepRecord.Trial?
         var curve: [TrainingPoint] = []
+        /// The trial's whole record (its run.json or run.failed.json), for rank 0's run history.
+        var run: RunRecord?
     }
 
     /// Tells rank 0 that trial `index` started here (rank 0 knows of its own trials).
@@ -126,9 +128,13 @@ final class SweepRanks {
 
     /// Tells rank 0 how trial `index` ended here: its entry, as read from its run folder on this
     /// node, and its training curve, so that rank 0 needs no access to the folder.
-    func reportFinished(_ index: Int, as trial: SweepRecord.Trial, curve: [TrainingPoint]) {
+    func reportFinished(_ index: Int, as trial: SweepRecord.Trial, curve: [TrainingPoint], folder: URL) {
         if trial.status == "ok" { finishedHere += 1 }
-        if !isCoordinator { send(Report(index: index, trial: trial, curve: curve)) }
+        guard !isCoordinator else { return }
+        let runFolder = folder.appendingPathComponent(trial.folder)
+        let run = [OwnedRunFolder.recordFile, OwnedRunFolder.failedRecordFile].lazy
+            .compactMap { try? RunRecordFile.read(from: runFolder.appendingPathComponent($0)) }.first
+        send(Report(index: index, trial: trial, curve: curve, run: run))
     }
 
     private func send(_ report: Report) {
@@ -178,7 +184,7 @@ final class SweepRanks {
             abandonJob("rank \(transfer.peer) sent a report this rank cannot read (is it the same LabBook version?)")
         }
         if let trial = report.trial {
-            ledger.finished(report.index, as: trial, curve: report.curve)
+            ledger.finished(report.index, as: trial, curve: report.curve, run: report.run)
         } else {
             ledger.started(report.index)
         }

@@ -43,11 +43,29 @@ assert many["best"] == one["best"]
 print(f"mpi-sweep: {len(ids)} trials over 2 ranks match the sweep without MPI")
 PY
 
+# The run history: with one history for both ranks (one machine, or a shared file system) every
+# trial once; with a history per rank (a file system per node), rank 1's holds its own trials and
+# rank 0's every trial, from the records rank 1 sent it.
+"${mpirun[@]}" -np 1 env LABBOOK_HISTORY="$work/node0.sqlite" "$labbook" sweep "${grid[@]}" -o "$work/nodes" --quiet \
+    : -np 1 env LABBOOK_HISTORY="$work/node1.sqlite" "$labbook" sweep "${grid[@]}" -o "$work/nodes" --quiet > /dev/null
+python3 - "$work" <<'PY'
+import os, sqlite3, sys
+work = sys.argv[1]
+def runs(history, sweep):
+    rows = sqlite3.connect(os.path.join(work, history)).execute(
+        "SELECT run_folder FROM run WHERE run_folder LIKE ?", (os.path.join(work, sweep) + "/%",)).fetchall()
+    return sorted(os.path.basename(folder) for (folder,) in rows)
+trials = sorted(name for name in os.listdir(os.path.join(work, "ranks")) if not name.endswith((".log", ".json", ".html")))
+assert runs("history.sqlite", "ranks") == trials, (runs("history.sqlite", "ranks"), trials)
+assert runs("node0.sqlite", "nodes") == trials, (runs("node0.sqlite", "nodes"), trials)
+mine = runs("node1.sqlite", "nodes")
+assert len(mine) == 2 and set(mine) < set(trials), mine
+print("mpi-sweep: every trial is in rank 0's history once, whether rank 1 shares it or keeps its own")
+PY
+
 # A rank killed mid-sweep with the trial it runs, as when its node goes down: rank 1 (trials 2
-# and 4) is killed once its second trial is training. Open MPI then ends rank 0, which must say
-# that the job stopped and what was kept. (Not at the trial's very start: a run killed between
-# making its .cache folder and tagging it leaves a folder the next run refuses, a flaw of the run
-# folder's cache, not of sweeps.)
+# and 3, dealt back and forth) is killed once its second trial is training. Open MPI then ends rank 0, which must say
+# that the job stopped and what was kept.
 long=(notebooks/quickstart.md -p learning_rate=0.1,0.3 -p hidden_units=8,16 -p steps=4000)
 folder=$work/killed
 cat > "$work/kill-rank.sh" <<'SH'
@@ -66,7 +84,7 @@ kill -KILL $$
 SH
 status=0
 "${mpirun[@]}" -np 1 "$labbook" sweep "${long[@]}" -o "$folder" \
-    : -np 1 bash "$work/kill-rank.sh" "$folder/learning_rate-0.3_hidden_units-16_steps-4000_seed-7.log" \
+    : -np 1 bash "$work/kill-rank.sh" "$folder/learning_rate-0.3_hidden_units-8_steps-4000_seed-7.log" \
         "$labbook" sweep "${long[@]}" -o "$folder" > "$work/killed.out" 2>&1 || status=$?
 if [ "$status" -eq 0 ] || grep -q "never showed a training step" "$work/killed.out"; then
     cat "$work/killed.out"; echo "the job with a killed rank ended with status $status"; exit 1
