@@ -20,7 +20,6 @@ final class SlicedGradient {
     let group: any RankGroup
     /// Floats of one whole gradient (every trainable parameter, in slot order).
     let count: Int
-    let slices: Int
     /// This rank's slices.
     let owned: Range<Int>
     /// The gradient's blocks, element ranges in order, each within one parameter.
@@ -52,7 +51,6 @@ final class SlicedGradient {
         precondition(group.size <= slices, "more ranks than slices")
         self.group = group
         self.count = count
-        self.slices = slices
         let owned = DataParallelism.ownedSlices(rank: group.rank, ranks: group.size, slices: slices)
         self.owned = owned
         precondition(blocks.reduce(0) { $0 + $1.count } == count, "the blocks must cut the whole gradient")

@@ -65,6 +65,12 @@ public final class Trainer {
     public let parts: Int
     /// The parts this process runs: all of them, unless ranks share the batch.
     public let localParts: Range<Int>
+    /// When ranks share the batch: each rank's parts, in rank order (this rank's are `localParts`).
+    private let rankParts: [Range<Int>]
+    /// Bytes each rank sends of its parts' losses and correct counts (a Double and an Int per part).
+    private let lossExchangeCounts: [Int]
+    /// Per layer, bytes each rank sends of its parts' shared values.
+    private let sharedExchangeCounts: [[Int]]
     /// The slices' gradients and their fixed-order sum, when ranks share the batch.
     private let slicedGradient: SlicedGradient?
     /// Where each trainable parameter's gradient lies in a slice's gradient, in slot order.
@@ -158,10 +164,16 @@ public final class Trainer {
         l2 = network.l2
         let parts = min(dataParallel?.slices ?? Self.partsPerStep, batchSize)
         self.parts = parts
-        let localParts = dataParallel.map {
-            DataParallelism.ownedSlices(rank: $0.group.rank, ranks: $0.group.size, slices: parts)
-        } ?? 0..<parts
+        let rankParts = dataParallel.map { parallel in
+            (0..<parallel.group.size).map { DataParallelism.ownedSlices(rank: $0, ranks: parallel.group.size, slices: parts) }
+        } ?? [0..<parts]
+        self.rankParts = rankParts
+        let localParts = rankParts[dataParallel?.group.rank ?? 0]
         self.localParts = localParts
+        lossExchangeCounts = rankParts.map { $0.count * Self.lossExchangeBytes }
+        sharedExchangeCounts = network.layers.map { layer in
+            rankParts.map { $0.count * layer.sharedCount * MemoryLayout<Float>.size }
+        }
         self.shards = shards > 1 ? (dataParallel == nil ? parts : min(shards, localParts.count)) : 1
         var offsets: [(layer: Int, parameter: Int, offset: Int)] = []
         var trainableCount = 0
@@ -410,7 +422,7 @@ public final class Trainer {
             }
             // The next segment starts with a layer's later phase, which reads every part's sums.
             if number + 1 < segments.count, let index = segments[number + 1][0].layer {
-                shareAcrossRanks(shared[index].pointer, floatsPerPart: layers[index].sharedCount)
+                shareAcrossRanks(layer: index)
             }
         }
         if let group = slicedGradient?.group, group.size > 1 {
@@ -438,16 +450,13 @@ public final class Trainer {
     public func shareLayerOutputsAcrossRanks() {
         guard let group = slicedGradient?.group, group.size > 1 else { return }
         let floats = MemoryLayout<Float>.size
-        let rows = (0..<group.size).map { rank in
-            let slices = DataParallelism.ownedSlices(rank: rank, ranks: group.size, slices: parts)
-            return rowRanges[slices.lowerBound].lowerBound..<rowRanges[slices.upperBound - 1].upperBound
-        }
+        let rows = rankParts.map { rowRanges[$0.lowerBound].lowerBound..<rowRanges[$0.upperBound - 1].upperBound }
         let mine = rows[group.rank]
         for (index, layer) in layers.enumerated() {
             let width = layer.outputCount
             let output = outputs[index].pointer
             // MPI may not send from inside the buffer it receives into: this rank's rows go through
-            // a copy, a logged step's only allocation.
+            // a copy. It allocates, as recording a logged step does anyway; other steps do not.
             let copy = Array(UnsafeBufferPointer(start: output + mine.lowerBound * width, count: mine.count * width))
             copy.withUnsafeBytes { bytes in
                 group.allGather(bytes, into: UnsafeMutableRawBufferPointer(start: output, count: batchSize * width * floats),
@@ -456,27 +465,25 @@ public final class Trainer {
         }
     }
 
-    /// When ranks share the batch: every rank's parts of `buffer` (`floatsPerPart` each, part after
-    /// part), so the next phase reads every part's, as in one process.
-    private func shareAcrossRanks(_ buffer: UnsafeMutablePointer<Float>, floatsPerPart: Int) {
+    /// When ranks share the batch: every rank's parts of layer `index`'s shared values, so the next
+    /// phase reads every part's, as in one process.
+    private func shareAcrossRanks(layer index: Int) {
+        let floatsPerPart = layers[index].sharedCount
         guard let group = slicedGradient?.group, group.size > 1, floatsPerPart > 0 else { return }
-        let floats = MemoryLayout<Float>.size
-        let counts = (0..<group.size).map {
-            DataParallelism.ownedSlices(rank: $0, ranks: group.size, slices: parts).count * floatsPerPart * floats
-        }
-        let staging = exchangeStaging.pointer
+        let (buffer, counts, staging) = (shared[index].pointer, sharedExchangeCounts[index], exchangeStaging.pointer)
         staging.update(from: buffer + localParts.lowerBound * floatsPerPart, count: localParts.count * floatsPerPart)
         group.allGather(UnsafeRawBufferPointer(start: staging, count: counts[group.rank]),
-                        into: UnsafeMutableRawBufferPointer(start: buffer, count: parts * floatsPerPart * floats), counts: counts)
+                        into: UnsafeMutableRawBufferPointer(start: buffer, count: parts * floatsPerPart * MemoryLayout<Float>.size),
+                        counts: counts)
     }
+
+    /// A part's loss and correct count as ranks exchange them.
+    private static let lossExchangeBytes = MemoryLayout<Double>.size + MemoryLayout<Int>.size
 
     /// When ranks share the batch: every part's loss and correct predictions, for the step's result.
     private func shareLossesAcrossRanks(_ group: any RankGroup) {
-        let (losses, correct) = (shardLosses.pointer, shardCorrectCounts.pointer)
-        let bytes = MemoryLayout<Double>.size + MemoryLayout<Int>.size
-        let counts = (0..<group.size).map {
-            DataParallelism.ownedSlices(rank: $0, ranks: group.size, slices: parts).count * bytes
-        }
+        let (losses, correct, counts) = (shardLosses.pointer, shardCorrectCounts.pointer, lossExchangeCounts)
+        let bytes = Self.lossExchangeBytes
         let staging = UnsafeMutableRawPointer(exchangeStaging.pointer)
         for (index, part) in localParts.enumerated() {
             staging.storeBytes(of: losses[part], toByteOffset: index * bytes, as: Double.self)
@@ -505,8 +512,7 @@ public final class Trainer {
     private func computeGradient<Update: SlotUpdate>(layer index: Int, parameter: Int, update: Update?) {
         let layer = layers[index]
         let spec = layer.parameterSpecs[parameter]
-        let (l2, parts, rowLength, rowCount) = (spec.regularized ? l2 : L2Regularization(strength: 0), parts,
-                                                spec.rowLength, spec.rowCount)
+        let (l2, parts, rowLength, rowCount) = (regularization(of: spec), parts, spec.rowLength, spec.rowCount)
         let gradient = gradientBuffers[index][parameter]!.pointer
         let value = parameterBuffers[index][parameter].pointer
         let whole = pass(layer: index, rows: 0..<batchSize, part: 0)
@@ -515,11 +521,25 @@ public final class Trainer {
             guard !rows.isEmpty else { return }
             let elements = (rows.lowerBound * rowLength)..<(rows.upperBound * rowLength)
             layer.parameterGradient(parameter, rows: rows, pass: whole, into: gradient)
-            for start in stride(from: elements.lowerBound, to: elements.upperBound, by: Self.updateChunk) {
-                let chunk = start..<min(start + Self.updateChunk, elements.upperBound)
-                l2.addGradient(weight: value + chunk.lowerBound, to: gradient + chunk.lowerBound, count: chunk.count)
-                update?.apply(parameter: value, gradient: gradient, range: chunk)
-            }
+            Self.regularizeAndUpdate(elements, of: value, gradient: gradient, l2: l2, update: update)
+        }
+    }
+
+    /// The L2 term a parameter's gradient takes: the network's for kernels, none for the others.
+    private func regularization(of spec: ParameterSpec) -> L2Regularization {
+        spec.regularized ? l2 : L2Regularization(strength: 0)
+    }
+
+    /// Adds the L2 term to `gradient` and applies `update` to `value`, over `elements`, a chunk at
+    /// a time while the chunk's gradient is still in the first-level cache.
+    private static func regularizeAndUpdate<Update: SlotUpdate>(
+        _ elements: Range<Int>, of value: UnsafeMutablePointer<Float>, gradient: UnsafeMutablePointer<Float>,
+        l2: L2Regularization, update: Update?
+    ) {
+        for start in stride(from: elements.lowerBound, to: elements.upperBound, by: updateChunk) {
+            let chunk = start..<min(start + updateChunk, elements.upperBound)
+            l2.addGradient(weight: value + chunk.lowerBound, to: gradient + chunk.lowerBound, count: chunk.count)
+            update?.apply(parameter: value, gradient: gradient, range: chunk)
         }
     }
 
@@ -564,16 +584,12 @@ public final class Trainer {
         func apply(_ optimizer: inout some Optimizer) {
             for (slot, (index, parameter, offset)) in gradientOffsets.enumerated() {
                 let spec = layers[index].parameterSpecs[parameter]
-                let l2 = spec.regularized ? l2 : L2Regularization(strength: 0)
+                let l2 = regularization(of: spec)
                 let (value, slotGradient, count) = (parameterBuffers[index][parameter].pointer, gradient + offset, spec.count)
                 optimizer.withUpdate(slot: slot, count: count) { update in
                     forEachThread { thread, threads in
-                        let elements = (thread * count / threads)..<((thread + 1) * count / threads)
-                        for start in stride(from: elements.lowerBound, to: elements.upperBound, by: Self.updateChunk) {
-                            let chunk = start..<min(start + Self.updateChunk, elements.upperBound)
-                            l2.addGradient(weight: value + chunk.lowerBound, to: slotGradient + chunk.lowerBound, count: chunk.count)
-                            update.apply(parameter: value, gradient: slotGradient, range: chunk)
-                        }
+                        Self.regularizeAndUpdate((thread * count / threads)..<((thread + 1) * count / threads),
+                                                 of: value, gradient: slotGradient, l2: l2, update: update)
                     }
                 }
             }
