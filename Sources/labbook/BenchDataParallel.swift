@@ -24,10 +24,7 @@ extension Bench {
         var wholeBatchMsPerStep: Double?
     }
 
-    /// A network the step time is projected for: per rank, the batch's share of the work
-    /// (`perExampleWork / ranks`), each of its slices' gradient (`perSlice`, measured as what
-    /// slicing adds to an ordinary step), and the exchange: `2 (N-1)/N` gradients through the link
-    /// plus `2 (N-1)` message latencies (Open MPI's pairwise all-to-all and ring all-gather).
+    /// A network link between machines, as the projection takes it.
     struct Link {
         var name: String
         var bytesPerSecond: Double
@@ -37,6 +34,10 @@ extension Bench {
     static let links = [Link(name: "10 Gb/s Ethernet", bytesPerSecond: 1.25e9, latency: 30e-6),
                         Link(name: "100 Gb/s InfiniBand", bytesPerSecond: 12.5e9, latency: 3e-6)]
 
+    /// The step time projected on N machines, one rank each: per rank, its share of the batch's work
+    /// (`batchWork / N`), each of its slices' gradient (`perSlice`, measured as what slicing adds
+    /// to an ordinary step), and the exchange: `2 (N-1)/N` gradients through the link plus
+    /// `2 (N-1)` message latencies (Open MPI's pairwise all-to-all and ring all-gather).
     func printProjection(_ figure: DataParallelFigures, slices: Int) {
         guard let whole = figure.wholeBatchMsPerStep.map({ $0 / 1000 }) else { return }
         let sliced = figure.msPerStep / 1000
@@ -62,12 +63,7 @@ extension Bench {
     }
 
     func runDataParallel() throws {
-        let world: MPIWorld?
-        do {
-            world = try MPIWorld.startIfLaunched()
-        } catch {
-            throw fail(PlainErrorText.of(error))
-        }
+        let world = try joinMPIJobIfLaunched()
         defer { try? world?.finish() }
         let group: any RankGroup = world ?? SingleRank()
         let first = group.rank == 0
@@ -137,9 +133,7 @@ extension Bench {
         // The slowest rank's median: the others wait for it in every exchange.
         let medians = group.allGather(Self.median(times))
         let bytes = trainer.gradientBytesPerStep
-        let parameters = network.layers.reduce(0) { total, layer in
-            total + layer.parameterSpecs.filter(\.trainable).reduce(0) { $0 + $1.count }
-        }
+        let parameters = network.trainableParameters.reduce(0) { $0 + $1.spec.count }
         return DataParallelFigures(name: name, batch: batch, msPerStep: 1000 * (medians.max() ?? 0),
                                    sent: bytes.sent, received: bytes.received, parameters: parameters,
                                    wholeBatchMsPerStep: wholeBatch)

@@ -13,7 +13,7 @@ final class DataParallelLaunch {
     /// What the trainer needs; nil for an ordinary run.
     let parallelism: DataParallelism?
 
-    /// Set when this rank must leave without MPI_Finalize (see `leaveAfterFailure`).
+    /// Set once MPI_Finalize ran, or when this rank must leave without it (see `leaveAfterFailure`).
     private var finished = false
 
     init(world: MPIWorld?, parallelism: DataParallelism?) {
@@ -29,13 +29,7 @@ final class DataParallelLaunch {
     /// `DataParallelism.defaultSlices` and must be at least the number of ranks.
     static func start(slices: Int?) throws -> DataParallelLaunch {
         if let slices, slices < 1 { throw usageError("--slices must be at least 1") }
-        let world: MPIWorld?
-        do {
-            world = try MPIWorld.startIfLaunched()
-        } catch {
-            throw fail(PlainErrorText.of(error))
-        }
-        guard let world else {
+        guard let world = try joinMPIJobIfLaunched() else {
             return DataParallelLaunch(world: nil, parallelism: slices.map {
                 DataParallelism(group: SingleRank(), slices: $0, threads: UsableProcessors.count)
             })

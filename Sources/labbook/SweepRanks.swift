@@ -42,13 +42,7 @@ final class SweepRanks {
 
     /// The ranks of the MPI job a launcher started this process in, or nil outside MPI.
     static func joinIfLaunched() throws -> SweepRanks? {
-        let world: MPIWorld?
-        do {
-            world = try MPIWorld.startIfLaunched()
-        } catch {
-            throw fail(error.description)
-        }
-        guard let world else { return nil }
+        guard let world = try joinMPIJobIfLaunched() else { return nil }
         if world.rank != 0 { ErrorOutput.speak(as: "labbook sweep (\(world))") }
         return SweepRanks(world: world)
     }
